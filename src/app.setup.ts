@@ -1,0 +1,103 @@
+import { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { useContainer } from 'class-validator';
+import cookieParser from 'cookie-parser';
+import express, { NextFunction, Request, Response } from 'express';
+import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
+import { join } from 'node:path';
+import { AppModule } from './app.module.js';
+import { ErrorFilter } from './common/error.filter.js';
+import { validationPipe } from './common/validation.js';
+import { AppConfig } from './config/app-config.js';
+
+export const BODY_LIMIT = '64kb';
+export const ROOT = join(import.meta.dirname, '..');
+
+/** Refuses a body that is not JSON on the JSON API, before anything reads it. */
+function requireJson(req: Request, res: Response, next: NextFunction) {
+  const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+  if (!['POST', 'PUT', 'PATCH'].includes(req.method) || !hasBody || req.is('application/json')) return next();
+  if (req.path.startsWith('/api/inbound/')) return next();
+  res.status(415).json({ statusCode: 415, message: 'Send the request body as application/json' });
+}
+
+const csp = (extra: { scriptSrc?: string[]; styleSrc?: string[] } = {}) =>
+  helmet({
+    contentSecurityPolicy: {
+      useDefaults: true,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'", ...(extra.scriptSrc ?? [])],
+        styleSrc: ["'self'", ...(extra.styleSrc ?? [])],
+        imgSrc: ["'self'", 'data:'],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        upgradeInsecureRequests: null,
+      },
+    },
+    strictTransportSecurity: false,
+  });
+
+/** Everything an HTTP app needs around its modules; main.ts and the e2e tests both build the app here. */
+export async function createApp(config: AppConfig): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    bodyParser: false,
+    bufferLogs: true,
+    // Errors from app.get() reach the caller instead of ending the process (the validator container relies on it).
+    abortOnError: false,
+  });
+  app.useLogger(app.get(Logger));
+  configureApp(app, config);
+  return app;
+}
+
+export function configureApp(app: NestExpressApplication, config: AppConfig): void {
+  if (config.trustProxy) {
+    app.set('trust proxy', config.trustProxy.split(',').map((s) => s.trim()).filter(Boolean));
+  }
+  app.disable('x-powered-by');
+  // The docs UI and the queue dashboard are third-party pages with inline styles and scripts of their own.
+  app.use(['/api/docs', '/admin/queues'], csp({ scriptSrc: ["'unsafe-inline'"], styleSrc: ["'unsafe-inline'"] }));
+  app.use(csp());
+  app.use(cookieParser());
+  app.use('/assets', express.static(join(ROOT, 'public'), { maxAge: '1h', index: false }));
+  app.use(requireJson);
+  app.use(express.json({ limit: BODY_LIMIT, strict: true }));
+  app.use(express.urlencoded({ limit: BODY_LIMIT, extended: false, parameterLimit: 50 }));
+  useValidatorContainer(app);
+  app.useGlobalPipes(validationPipe());
+  app.useGlobalFilters(new ErrorFilter());
+  app.enableShutdownHooks();
+  setUpOpenApi(app);
+}
+
+/** Lets validation rules that need a service (the topic rule) come from Nest; class-validator's own classes do not. */
+function useValidatorContainer(app: INestApplication): void {
+  const own = new Map<unknown, unknown>();
+  useContainer({
+    get<T>(cls: new () => T): T {
+      try {
+        return app.get(cls, { strict: false });
+      } catch {
+        if (!own.has(cls)) own.set(cls, new cls());
+        return own.get(cls) as T;
+      }
+    },
+  });
+}
+
+function setUpOpenApi(app: INestApplication): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Policy Inbox')
+      .setDescription('Questions from the public to a cancer charity\'s policy team, and the staff inbox that answers them.')
+      .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'bearer')
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json' });
+}

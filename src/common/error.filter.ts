@@ -1,0 +1,85 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import type { Request, Response } from 'express';
+import { DomainError, InvalidInput, TooManyRequests } from './errors.js';
+
+export interface ErrorBody {
+  statusCode: number;
+  message: string;
+  errors?: { field: string; message: string }[];
+  correlationId?: string;
+}
+
+/** Errors that body-parser and other express middleware raise for a client's bad request. */
+const CLIENT_ERROR_MESSAGES: Record<string, string> = {
+  'entity.too.large': 'The request body is larger than 64 KiB',
+  'entity.parse.failed': 'The request body is not valid JSON',
+  'charset.unsupported': 'The request body uses an unsupported character set',
+  'encoding.unsupported': 'The request body uses an unsupported content encoding',
+  'request.aborted': 'The request was aborted',
+  'request.size.invalid': 'The request body length does not match Content-Length',
+  'parameters.too.many': 'The request has too many parameters',
+};
+
+/** The one place errors become HTTP answers, in one shape: { statusCode, message, errors? }. */
+@Catch()
+export class ErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HTTP');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const ctx = host.switchToHttp();
+    const res = ctx.getResponse<Response>();
+    const req = ctx.getRequest<Request>();
+    const { body, headers } = this.toBody(exception, req);
+    if (res.headersSent) return;
+    for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+    const renderer = (req as Request & { renderError?: (b: ErrorBody) => boolean }).renderError;
+    if (renderer && renderer(body)) return;
+    res.status(body.statusCode).json(body);
+  }
+
+  toBody(exception: unknown, req: Request): { body: ErrorBody; headers: Record<string, string> } {
+    if (exception instanceof InvalidInput) {
+      return { body: { statusCode: 400, message: exception.message, errors: exception.errors }, headers: {} };
+    }
+    if (exception instanceof TooManyRequests) {
+      return {
+        body: { statusCode: 429, message: exception.message },
+        headers: { 'Retry-After': String(Math.max(1, Math.ceil(exception.retryAfterSeconds))) },
+      };
+    }
+    if (exception instanceof DomainError) {
+      return { body: { statusCode: exception.statusCode, message: exception.message }, headers: {} };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const response = exception.getResponse();
+      const message =
+        typeof response === 'string'
+          ? response
+          : Array.isArray((response as { message?: unknown }).message)
+            ? ((response as { message: string[] }).message.join('; '))
+            : String((response as { message?: unknown }).message ?? exception.message);
+      const errors = typeof response === 'object' ? (response as ErrorBody).errors : undefined;
+      const headers: Record<string, string> = {};
+      const retryAfter = (response as { retryAfter?: number }).retryAfter;
+      if (status === 429 && retryAfter) headers['Retry-After'] = String(retryAfter);
+      return { body: { statusCode: status, message, ...(errors ? { errors } : {}) }, headers };
+    }
+    const err = exception as { type?: string; status?: number; statusCode?: number; message?: string };
+    const status = err?.status ?? err?.statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      const message = (err.type && CLIENT_ERROR_MESSAGES[err.type]) || 'The request could not be read';
+      return { body: { statusCode: status, message }, headers: {} };
+    }
+    const correlationId = randomUUID();
+    this.logger.error(
+      { err: exception instanceof Error ? { name: exception.name, message: exception.message, stack: exception.stack } : String(exception), correlationId, method: req.method, route: req.route?.path },
+      'Unhandled error',
+    );
+    return {
+      body: { statusCode: 500, message: 'Something went wrong on our side. Quote this id if you contact us.', correlationId },
+      headers: {},
+    };
+  }
+}

@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ActiveTopicRule } from './create-inquiry.dto.js';
+import { InquiriesController } from './inquiries.controller.js';
+import { InquiriesService } from './inquiries.service.js';
+import { Inquiry } from './inquiry.entity.js';
+import { SubmissionLimits } from './submission-limits.js';
+import { Topic } from './topic.entity.js';
+import { TopicsService } from './topics.service.js';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([Inquiry, Topic])],
+  controllers: [InquiriesController],
+  providers: [InquiriesService, TopicsService, SubmissionLimits, ActiveTopicRule],
+  exports: [InquiriesService, TopicsService],
+})
+export class InquiriesModule {}
