@@ -4,11 +4,13 @@ import {
   ApiTags, ApiTooManyRequestsResponse, ApiUnprocessableEntityResponse, ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
+import { Public } from '../auth/auth.decorators.js';
 import { CreateInquiryDto, InquiryReceipt, TopicView } from './create-inquiry.dto.js';
 import { InquiriesService } from './inquiries.service.js';
 import { TopicsService } from './topics.service.js';
 
 @ApiTags('public')
+@Public()
 @Controller('api')
 export class InquiriesController {
   constructor(private readonly inquiries: InquiriesService, private readonly topics: TopicsService) {}
