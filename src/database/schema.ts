@@ -5,8 +5,9 @@ import { Topic } from '../inquiries/topic.entity.js';
 import { OutboundEmail } from '../mail/outbound-email.entity.js';
 import { Foundation1764000000000 } from './migrations/1764000000000-Foundation.js';
 import { Staff1764000050000 } from './migrations/1764000050000-Staff.js';
+import { Conversation1764000060000 } from './migrations/1764000060000-Conversation.js';
 import { Staff } from '../auth/staff.entity.js';
 
 export const ENTITIES = [Topic, Inquiry, OutboundEmail, Staff];
 
-export const MIGRATIONS = [Foundation1764000000000, Staff1764000050000];
+export const MIGRATIONS = [Foundation1764000000000, Staff1764000050000, Conversation1764000060000];

@@ -1,7 +1,8 @@
 import { Global, Module } from '@nestjs/common';
+import { AuditService } from '../admin/audit.service.js';
 import { OutboxService } from './outbox.service.js';
 
-/** Rendering and the outbox. Sending (transport, relay, workers) lives in the queue module. */
+/** The outbox and the audit trail, used inside other modules' transactions. Sending lives in the queue module. */
 @Global()
-@Module({ providers: [OutboxService], exports: [OutboxService] })
+@Module({ providers: [OutboxService, AuditService], exports: [OutboxService, AuditService] })
 export class MailModule {}
