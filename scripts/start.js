@@ -5,7 +5,8 @@ import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
-const target = resolve(root, process.argv[2] ?? 'dist/main.js');
+const buildOnly = process.argv[2] === '--build-only';
+const target = resolve(root, buildOnly ? 'dist/main.js' : (process.argv[2] ?? 'dist/main.js'));
 
 function newest(dir) {
   let t = 0;
@@ -27,4 +28,4 @@ if (stale) {
   if (result.status !== 0) process.exit(result.status ?? 1);
   writeFileSync(stamp, '');
 }
-await import(pathToFileURL(target).href);
+if (!buildOnly) await import(pathToFileURL(target).href);

@@ -20,7 +20,8 @@ export const ROOT = join(import.meta.dirname, '..');
 function requireJson(req: Request, res: Response, next: NextFunction) {
   const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
   if (!['POST', 'PUT', 'PATCH'].includes(req.method) || !hasBody || req.is('application/json')) return next();
-  if (req.path.startsWith('/api/inbound/')) return next();
+  // The form posts urlencoded to /contact; mail providers post raw MIME to /api/inbound/.
+  if (!req.path.startsWith('/api/') || req.path.startsWith('/api/inbound/')) return next();
   res.status(415).json({ statusCode: 415, message: 'Send the request body as application/json' });
 }
 

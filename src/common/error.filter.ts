@@ -61,6 +61,12 @@ export class ErrorFilter implements ExceptionFilter {
             ? ((response as { message: string[] }).message.join('; '))
             : String((response as { message?: unknown }).message ?? exception.message);
       const errors = typeof response === 'object' ? (response as ErrorBody).errors : undefined;
+      const health = response as { status?: string; info?: object; error?: Record<string, unknown> };
+      if (status === 503 && health.status === 'error' && health.error) {
+        // A failed health check: name what is down, keep terminus's details.
+        const down = Object.keys(health.error);
+        return { body: { statusCode: 503, message: `Unavailable: ${down.join(', ')}`, ...health } as ErrorBody, headers: {} };
+      }
       const headers: Record<string, string> = {};
       const retryAfter = (response as { retryAfter?: number }).retryAfter;
       if (status === 429 && retryAfter) headers['Retry-After'] = String(retryAfter);

@@ -21,11 +21,13 @@ export class ActiveTopicRule implements ValidatorConstraintInterface {
 }
 
 const oneLine = (field: string) => ({ message: `${field} must be a single line without control characters` });
+const NOT_BLANK = /\S/;
+const notBlank = (field: string) => ({ message: `${field} must not be blank` });
 
 /** Everything a stranger may send to POST /api/inquiries, and every rule it must meet (SPEC §3.2). */
 export class CreateInquiryDto {
   @ApiProperty({ minLength: 1, maxLength: 200, example: 'Aisha Khan' })
-  @IsString({ message: 'name must be text' }) @CodePointLength(1, 200) @Matches(SINGLE_LINE, oneLine('name'))
+  @IsString({ message: 'name must be text' }) @CodePointLength(1, 200) @Matches(NOT_BLANK, notBlank('name')) @Matches(SINGLE_LINE, oneLine('name'))
   name!: string;
 
   @ApiProperty({ maxLength: 254, example: 'aisha@example.org' })
@@ -46,11 +48,11 @@ export class CreateInquiryDto {
   topic!: string;
 
   @ApiProperty({ minLength: 1, maxLength: 200 })
-  @IsString({ message: 'subject must be text' }) @CodePointLength(1, 200) @Matches(SINGLE_LINE, oneLine('subject'))
+  @IsString({ message: 'subject must be text' }) @CodePointLength(1, 200) @Matches(NOT_BLANK, notBlank('subject')) @Matches(SINGLE_LINE, oneLine('subject'))
   subject!: string;
 
   @ApiProperty({ minLength: 10, maxLength: 5000 })
-  @IsString({ message: 'message must be text' }) @CodePointLength(10, 5000)
+  @IsString({ message: 'message must be text' }) @CodePointLength(10, 5000) @Matches(NOT_BLANK, notBlank('message'))
   @Matches(MULTI_LINE, { message: 'message must not contain control characters other than tabs and line breaks' })
   message!: string;
 

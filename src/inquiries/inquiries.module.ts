@@ -1,6 +1,9 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ActiveTopicRule } from './create-inquiry.dto.js';
+import { ContactFormService } from './contact-form.service.js';
+import { ContactController } from './contact.controller.js';
+import { Pages } from './pages.js';
 import { InquiriesController } from './inquiries.controller.js';
 import { InquiriesService } from './inquiries.service.js';
 import { Inquiry } from './inquiry.entity.js';
@@ -10,8 +13,8 @@ import { TopicsService } from './topics.service.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Inquiry, Topic])],
-  controllers: [InquiriesController],
-  providers: [InquiriesService, TopicsService, SubmissionLimits, ActiveTopicRule],
-  exports: [InquiriesService, TopicsService],
+  controllers: [InquiriesController, ContactController],
+  providers: [InquiriesService, TopicsService, SubmissionLimits, ActiveTopicRule, ContactFormService, Pages],
+  exports: [InquiriesService, TopicsService, Pages],
 })
 export class InquiriesModule {}
