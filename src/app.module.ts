@@ -10,6 +10,15 @@ import { HealthModule } from './health/health.module.js';
 import { InquiriesModule } from './inquiries/inquiries.module.js';
 import { logOptions } from './common/logging.js';
 import { MailModule } from './mail/mail.module.js';
+import { QueueModule } from './queue/queue.module.js';
+import { StaffModule } from './admin/staff.module.js';
+import { AdminTopicsModule } from './admin/topics.module.js';
+import { CannedRepliesModule } from './admin/canned-replies.module.js';
+import { EmailsModule } from './admin/emails.module.js';
+import { QueuesModule } from './admin/queues.module.js';
+import { InboxModule } from './admin/inbox.module.js';
+import { InboundModule } from './inbound/inbound.module.js';
+import { PrivacyModule } from './privacy/privacy.module.js';
 
 @Module({})
 export class AppModule {
@@ -25,6 +34,15 @@ export class AppModule {
         MailModule,
         HealthModule,
         InquiriesModule,
+        QueueModule.forRoot(config),
+        StaffModule,
+        AdminTopicsModule,
+        CannedRepliesModule,
+        EmailsModule,
+        QueuesModule,
+        InboxModule,
+        InboundModule.forRoot(config),
+        PrivacyModule.forRoot(config),
       ],
     };
   }

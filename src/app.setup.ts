@@ -1,4 +1,5 @@
 import { INestApplication } from '@nestjs/common';
+import { INJECTABLE_WATERMARK } from '@nestjs/common/constants.js';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -66,6 +67,8 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   app.use(cookieParser());
   app.use('/assets', express.static(join(ROOT, 'public'), { maxAge: '1h', index: false }));
   app.use(requireJson);
+  // Mail providers post raw MIME here (SPEC §6a); only this path takes it, and up to 10 MB.
+  app.use('/api/inbound/email', express.raw({ type: 'message/rfc822', limit: '10mb' }));
   app.use(express.json({ limit: BODY_LIMIT, strict: true }));
   app.use(express.urlencoded({ limit: BODY_LIMIT, extended: false, parameterLimit: 50 }));
   useValidatorContainer(app);
@@ -75,17 +78,15 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   setUpOpenApi(app);
 }
 
-/** Lets validation rules that need a service (the topic rule) come from Nest; class-validator's own classes do not. */
+/** Lets validation rules that need a service (marked @Injectable, like the topic rule) come from Nest. */
 function useValidatorContainer(app: INestApplication): void {
   const own = new Map<unknown, unknown>();
   useContainer({
     get<T>(cls: new () => T): T {
-      try {
-        return app.get(cls, { strict: false });
-      } catch {
-        if (!own.has(cls)) own.set(cls, new cls());
-        return own.get(cls) as T;
-      }
+      // Asking Nest for class-validator's own classes would fail (and log an error), so only providers go there.
+      if (Reflect.getMetadata(INJECTABLE_WATERMARK, cls)) return app.get(cls, { strict: false });
+      if (!own.has(cls)) own.set(cls, new cls());
+      return own.get(cls) as T;
     },
   });
 }

@@ -1,7 +1,5 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
 import { AppConfig, ConfigError, loadConfig } from './config/app-config.js';
-import { createApp } from './app.setup.js';
 import { prepare, Unreachable } from './database/preflight.js';
 
 /** `npm start`: check config and dependencies, create and migrate the database, then serve (and run workers). */
@@ -23,7 +21,10 @@ async function main(): Promise<void> {
     throw err;
   }
   clearTimeout(deadline);
+  // The app (every module, TypeORM, Swagger) loads only once its dependencies are known to be there.
+  const { createApp } = await import('./app.setup.js');
   const app = await createApp(config);
+  const { Logger } = await import('@nestjs/common');
   const log = new Logger('Main');
   if (config.appSecretGenerated) log.warn('APP_SECRET is not set: using a random secret for this run; tokens and form links will not survive a restart.');
   if (prepared.redisPolicy && prepared.redisPolicy !== 'noeviction') {

@@ -1,4 +1,5 @@
-import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { ApiBearerAuth, ApiForbiddenResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { StaffPrincipal } from './staff.entity.js';
 
 export const PUBLIC_ROUTE = 'policyInbox:public';
@@ -9,6 +10,14 @@ export const Public = () => SetMetadata(PUBLIC_ROUTE, true);
 
 /** Only staff with role `admin` (team leads) may call this route or controller; officers get 403. */
 export const AdminOnly = () => SetMetadata(ADMIN_ONLY, true);
+
+/** A controller of the staff API, for every signed-in staff member: its OpenAPI tag, the bearer scheme, the 401. */
+export const StaffApi = (tag: string) =>
+  applyDecorators(ApiTags(tag), ApiBearerAuth('bearer'), ApiUnauthorizedResponse({ description: 'No valid bearer token' }));
+
+/** A controller for admins only: StaffApi plus @AdminOnly() and the 403 officers get. */
+export const AdminApi = (tag: string) =>
+  applyDecorators(StaffApi(tag), AdminOnly(), ApiForbiddenResponse({ description: 'Needs the admin role' }));
 
 /** The signed-in staff member of this request. */
 export const CurrentStaff = createParamDecorator(

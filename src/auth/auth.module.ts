@@ -2,6 +2,11 @@ import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthController } from './auth.controller.js';
+import { AuthService } from './auth.service.js';
+import { FirstAdmin } from './first-admin.js';
+import { InvitationsService } from './invitations.service.js';
+import { LoginAttempts } from './login-attempts.js';
 import { Staff } from './staff.entity.js';
 import { StaffAuthGuard } from './staff-auth.guard.js';
 import { TokensService } from './tokens.service.js';
@@ -9,7 +14,11 @@ import { TokensService } from './tokens.service.js';
 @Global()
 @Module({
   imports: [JwtModule.register({}), TypeOrmModule.forFeature([Staff])],
-  providers: [TokensService, StaffAuthGuard, { provide: APP_GUARD, useExisting: StaffAuthGuard }],
-  exports: [TokensService, StaffAuthGuard],
+  controllers: [AuthController],
+  providers: [
+    TokensService, StaffAuthGuard, { provide: APP_GUARD, useExisting: StaffAuthGuard },
+    AuthService, LoginAttempts, InvitationsService, FirstAdmin,
+  ],
+  exports: [TokensService, StaffAuthGuard, AuthService, InvitationsService],
 })
 export class AuthModule {}

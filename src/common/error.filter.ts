@@ -78,6 +78,13 @@ export class ErrorFilter implements ExceptionFilter {
       const message = (err.type && CLIENT_ERROR_MESSAGES[err.type]) || 'The request could not be read';
       return { body: { statusCode: status, message }, headers: {} };
     }
+    if (isUnavailable(exception)) {
+      // PostgreSQL restarting or unreachable: nothing was stored; the client may safely try again.
+      return {
+        body: { statusCode: 503, message: 'The service is briefly unavailable. Nothing was saved; please try again in a moment.' },
+        headers: { 'Retry-After': '5' },
+      };
+    }
     const correlationId = randomUUID();
     this.logger.error(
       { err: exception instanceof Error ? { name: exception.name, message: exception.message, stack: exception.stack } : String(exception), correlationId, method: req.method, route: req.route?.path },
@@ -88,4 +95,15 @@ export class ErrorFilter implements ExceptionFilter {
       headers: {},
     };
   }
+}
+
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53300']);
+
+/** A database that is down or restarting, as pg and TypeORM report it. */
+function isUnavailable(exception: unknown): boolean {
+  const e = exception as { code?: string; message?: string; driverError?: { code?: string; message?: string } };
+  const code = e?.driverError?.code ?? e?.code;
+  const message = e?.driverError?.message ?? e?.message ?? '';
+  return (code !== undefined && (UNAVAILABLE_CODES.has(code) || code.startsWith('08'))) ||
+    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|the database system is (starting up|shutting down|in recovery)/i.test(message);
 }

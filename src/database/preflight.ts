@@ -1,7 +1,6 @@
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { AppConfig } from '../config/app-config.js';
-import { createDataSource } from './data-source.js';
 
 const COMPOSE_HINT = 'docker compose up -d postgres redis';
 
@@ -46,6 +45,8 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
 }
 
 export async function migrate(databaseUrl: string): Promise<number> {
+  // Loaded only now: start-up reports an unreachable server before it pays for loading TypeORM and the schema.
+  const { createDataSource } = await import('./data-source.js');
   const ds = createDataSource(databaseUrl, 2);
   await ds.initialize();
   try {

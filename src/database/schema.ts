@@ -7,7 +7,20 @@ import { Foundation1764000000000 } from './migrations/1764000000000-Foundation.j
 import { Staff1764000050000 } from './migrations/1764000050000-Staff.js';
 import { Conversation1764000060000 } from './migrations/1764000060000-Conversation.js';
 import { Staff } from '../auth/staff.entity.js';
+import { CannedReply } from '../admin/canned-replies.entity.js';
+import { StaffAdmin1764000200000 } from './migrations/1764000200000-StaffAdmin.js';
+import { OutboxNotifyAfterCommit1764000150000 } from './migrations/1764000150000-OutboxNotifyAfterCommit.js';
+import { InboxSearch1764000300000 } from './migrations/1764000300000-InboxSearch.js';
+import { InboundAndPrivacy1764000400000 } from './migrations/1764000400000-InboundAndPrivacy.js';
 
-export const ENTITIES = [Topic, Inquiry, OutboundEmail, Staff];
+export const ENTITIES = [Topic, Inquiry, OutboundEmail, Staff, CannedReply];
 
-export const MIGRATIONS = [Foundation1764000000000, Staff1764000050000, Conversation1764000060000];
+export const MIGRATIONS = [
+  Foundation1764000000000,
+  Staff1764000050000,
+  Conversation1764000060000,
+  OutboxNotifyAfterCommit1764000150000,
+  StaffAdmin1764000200000,
+  InboxSearch1764000300000,
+  InboundAndPrivacy1764000400000,
+];

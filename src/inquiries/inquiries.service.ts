@@ -4,7 +4,10 @@ import { createHash, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { InvalidInput, Unprocessable } from '../common/errors.js';
 import { AppConfig } from '../config/app-config.js';
+import { OutboxSignal } from '../mail/outbox-signal.js';
 import { CreateInquiryDto, InquiryReceipt } from './create-inquiry.dto.js';
+import { replyAddress } from '../inbound/reply-address.js';
+import { sensitiveFlags } from '../privacy/sensitive-data.js';
 import { newReference } from './reference.js';
 import { SpamContext, spamVerdict } from './spam.js';
 import { SubmissionLimits } from './submission-limits.js';
@@ -39,15 +42,15 @@ WITH t AS (
   RETURNING 1
 ), i AS (
   INSERT INTO inquiries (id, reference, name, email, organisation, enquirer_type, topic_key, subject, message,
-                         source_url, consent, status, spam_reason, channel, expected_response_by)
+                         source_url, consent, status, spam_reason, channel, expected_response_by, sensitive_flags)
   SELECT $1, $2, $3, $4, $5, $6, t.key, $8, $9, $10, true, CASE WHEN $11::text IS NULL THEN 'new' ELSE 'spam' END,
-         $11, $12, $13::date
+         $11, $12, $13::date, $21::text[]
   FROM t WHERE $16::text IS NULL OR EXISTS (SELECT 1 FROM k)
   RETURNING id, reference, status, created_at, expected_response_by
 ), e AS (
   INSERT INTO outbound_emails (id, kind, inquiry_id, recipient, subject, message_id, reply_to)
   SELECT $14::uuid, 'acknowledgement', i.id, $4, 'Your question to the policy team [' || i.reference || ']',
-         '<' || $14 || '@' || $19 || '>', NULL
+         '<' || $14 || '@' || $19 || '>', $20::text
   FROM i WHERE i.status <> 'spam'
   UNION ALL
   SELECT $15::uuid, 'routing', i.id, t.mailbox, '[' || i.reference || '] ' || $8,
@@ -76,6 +79,7 @@ export class InquiriesService {
     private readonly topics: TopicsService,
     private readonly limits: SubmissionLimits,
     private readonly config: AppConfig,
+    private readonly signal: OutboxSignal,
   ) {}
 
   async submit(dto: CreateInquiryDto, ctx: SubmissionContext): Promise<Submitted> {
@@ -95,15 +99,22 @@ export class InquiriesService {
     const spam = spamVerdict(dto, ctx);
     const now = new Date();
     const expectedResponseBy = addWorkingDays(now, topic.responseTargetDays);
+    const flags = sensitiveFlags(dto.subject, dto.message);
 
     for (let attempt = 0; ; attempt++) {
       try {
+        const reference = newReference();
         const rows: ReceiptRow[] = await this.db.query(INSERT_SUBMISSION, [
-          randomUUID(), newReference(), dto.name, dto.email, dto.organisation ?? null, dto.enquirerType, dto.topic,
+          randomUUID(), reference, dto.name, dto.email, dto.organisation ?? null, dto.enquirerType, dto.topic,
           dto.subject, dto.message, dto.sourceUrl ?? null, spam, ctx.channel, expectedResponseBy,
           randomUUID(), randomUUID(), key ?? null, hash, this.config.teamInbox, this.config.mailDomain,
+          // The acknowledgement's Reply-To: answers to it come back signed for this inquiry (SPEC §6a).
+          replyAddress(reference, this.config.appSecret, this.config.mailDomain), flags,
         ]);
-        if (rows.length) return { receipt: toReceipt(rows[0]), replayed: false };
+        if (rows.length) {
+          if (!spam) this.signal.poke();
+          return { receipt: toReceipt(rows[0]), replayed: false };
+        }
         if (key !== undefined) {
           // Another request with this key committed first (a double click): answer as it did.
           const earlier = await this.replay(key, hash!);

@@ -33,6 +33,10 @@ export class Inquiry {
   @Column({ name: 'first_response_at', type: 'timestamptz', nullable: true }) firstResponseAt!: Date | null;
   @Column({ name: 'resolved_at', type: 'timestamptz', nullable: true }) resolvedAt!: Date | null;
   @Column({ type: 'int' }) version!: number;
+  /** What the sensitive-data detector saw at intake ('nhs_number', 'phone_number'); never blocking. */
+  @Column({ name: 'sensitive_flags', type: 'text', array: true }) sensitiveFlags!: string[];
+  /** Set when retention or erasure replaced the personal fields with placeholders. */
+  @Column({ name: 'anonymised_at', type: 'timestamptz', nullable: true }) anonymisedAt!: Date | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @Column({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
 }

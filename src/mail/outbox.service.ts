@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import type { EmailKind } from './outbound-email.entity.js';
+import { OutboxSignal } from './outbox-signal.js';
 
 /** An email to send, as the change that causes it describes it. Rendered later from templates/<kind>.*. */
 export interface NewEmail {
@@ -23,7 +24,7 @@ export interface NewEmail {
  */
 @Injectable()
 export class OutboxService {
-  constructor(private readonly config: AppConfig) {}
+  constructor(private readonly config: AppConfig, private readonly signal: OutboxSignal) {}
 
   newMessageId(): { id: string; messageId: string } {
     const id = randomUUID();
@@ -46,6 +47,8 @@ export class OutboxService {
        VALUES ${rows.join(', ')}`,
       params,
     );
+    // The caller commits after this returns; a wake-up shortly after usually finds the rows (the poll always does).
+    this.signal.poke(50);
     return ids;
   }
 }

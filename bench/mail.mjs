@@ -1,0 +1,189 @@
+// `npm run bench:mail` (SPEC §7): 10,000 emails queued in the outbox and drained by the built worker process
+// (`node dist/worker.js`: relay → BullMQ → claim → render → pooled SMTP → mark sent) to a local SMTP server,
+// against the raw baseline measured in the same run: a bare loop over nodemailer's pooled SMTP transport with
+// the same connection count and the same bytes per email. Target: ours ≥ 0.8× baseline, zero duplicates.
+// The SMTP server runs in a child process of its own (both sides pay the same for it).
+// Env: BENCH_EMAILS (10000), BENCH_MAIL_CONNECTIONS (the app's default maxConnections).
+import { fork } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  ROOT, appEnv, databaseUrl, dropDatabase, migrate, query, recreateDatabase, requireBuilt, sleep, startProcess, writeResult,
+} from './support/harness.mjs';
+
+const TARGET = 0.8;
+/** Optional JSON of mail tuning for the worker (e.g. '{"concurrency":32}'); unset, `node dist/worker.js` runs as shipped. */
+const TUNING = process.env.BENCH_MAIL_TUNING;
+
+/** The SMTP server child (`node bench/mail.mjs --sink`): the drills' sink, answering stats over IPC. */
+async function runSink() {
+  const { SmtpSink } = await import(pathToFileURL(join(ROOT, 'drill/support/smtp-sink.mjs')).href);
+  const sink = await SmtpSink.start();
+  process.on('message', (msg) => {
+    if (msg === 'stats') process.send({ accepted: sink.accepted, distinct: sink.distinct, duplicates: sink.duplicates() });
+    if (msg === 'stop') sink.stop().then(() => process.exit(0));
+  });
+  process.send({ port: sink.port });
+}
+
+function startSink() {
+  const child = fork(import.meta.filename, ['--sink'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const next = () => new Promise((res) => child.once('message', res));
+  return next().then(({ port }) => ({
+    url: `smtp://127.0.0.1:${port}`,
+    stats: () => {
+      const answer = next();
+      child.send('stats');
+      return answer;
+    },
+    stop: () => {
+      child.send('stop');
+      return new Promise((res) => child.once('exit', res));
+    },
+  }));
+}
+
+const dist = (p) => import(pathToFileURL(join(ROOT, 'dist', p)).href);
+
+async function main() {
+  requireBuilt('dist/worker.js', 'dist/queue/worker-process.js', 'dist/mail/mail-transport.js');
+  const { loadConfig } = await dist('config/app-config.js');
+  const { smtpPoolOptions } = await dist('mail/mail-transport.js');
+  const { MailRenderer } = await dist('mail/mail-renderer.js');
+  const nodemailer = (await import('nodemailer')).default;
+  const { Redis } = await import('ioredis');
+
+  const total = Number(process.env.BENCH_EMAILS ?? 10_000);
+  const inquiries = Math.ceil(total / 2);
+  const dbName = `policy_inbox_bench_mail_${process.pid}`;
+  const db = databaseUrl(dbName);
+  const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const prefix = `policy-inbox-bench-mail-${process.pid}`;
+  const sink = await startSink();
+  const config = loadConfig({ ...appEnv({ databaseUrl: db, redisUrl, smtpUrl: sink.url, prefix }) });
+  const connections = Number(process.env.BENCH_MAIL_CONNECTIONS ?? config.mail.maxConnections);
+  console.log(`bench:mail: ${total} emails, ${connections} SMTP connections, worker concurrency ${config.mail.concurrency}`);
+
+  let worker;
+  try {
+    await recreateDatabase(dbName);
+    await migrate(db);
+
+    // ---- baseline: a bare loop over the pooled transport, same connection count, same bytes -------------------
+    const sample = sampleEmails(new MailRenderer(config), config);
+    const transport = nodemailer.createTransport(smtpPoolOptions(sink.url, connections, config.mail.leaseMs));
+    const before = await sink.stats();
+    const t0 = performance.now();
+    let next = 0;
+    const lane = async () => {
+      while (next < total) {
+        const i = next++;
+        const m = sample[i % 2];
+        await transport.sendMail({ ...m, messageId: `<${randomUUID()}@${config.mailDomain}>` });
+      }
+    };
+    await Promise.all(Array.from({ length: 64 }, lane));
+    const baselineSeconds = (performance.now() - t0) / 1000;
+    transport.close();
+    const afterBaseline = await sink.stats();
+    const baselineRate = total / baselineSeconds;
+    const baselineDuplicates = afterBaseline.duplicates - before.duplicates;
+    console.log(`baseline (bare pooled nodemailer loop): ${total} in ${baselineSeconds.toFixed(2)} s = ${baselineRate.toFixed(0)} emails/s, duplicates ${baselineDuplicates}`);
+
+    // ---- ours: rows in the outbox, drained by `node dist/worker.js` -------------------------------------------
+    worker = await startProcess({
+      name: 'mail-worker',
+      command: process.execPath,
+      args: [join(ROOT, TUNING ? 'drill/support/worker.mjs' : 'dist/worker.js')],
+      env: { ...appEnv({ databaseUrl: db, redisUrl, smtpUrl: sink.url, prefix }), LOG_LEVEL: 'info', DRILL_MAIL_TUNING: TUNING ?? '{}' },
+      readyLine: TUNING ? 'drill worker ready' : 'workers running',
+      readyTimeoutMs: 60_000,
+    });
+    const t1 = performance.now();
+    await query(db, INSERT_OUTBOX, [inquiries, config.teamInbox, config.mailDomain]);
+    for (;;) {
+      const [{ sent, failed }] = await query(db,
+        `SELECT count(*) FILTER (WHERE status = 'sent')::int AS sent, count(*) FILTER (WHERE status = 'failed')::int AS failed FROM outbound_emails`);
+      if (sent + failed >= inquiries * 2) {
+        if (failed) throw new Error(`${failed} emails failed`);
+        break;
+      }
+      await sleep(20);
+    }
+    const oursSeconds = (performance.now() - t1) / 1000;
+    const afterOurs = await sink.stats();
+    const oursRate = (inquiries * 2) / oursSeconds;
+    const oursDuplicates = afterOurs.duplicates - afterBaseline.duplicates;
+    const delivered = afterOurs.distinct - afterBaseline.distinct;
+    console.log(`ours (outbox → BullMQ → worker → SMTP): ${inquiries * 2} in ${oursSeconds.toFixed(2)} s = ${oursRate.toFixed(0)} emails/s, delivered ${delivered}, duplicates ${oursDuplicates}`);
+
+    const ratio = oursRate / baselineRate;
+    const pass = ratio >= TARGET && oursDuplicates === 0 && delivered === inquiries * 2;
+    console.log(`ratio ${ratio.toFixed(2)}× (target ≥ ${TARGET}×), duplicates ${oursDuplicates} (target 0): ${pass ? 'pass' : 'MISS'}`);
+    writeResult('mail', {
+      rows: [
+        { benchmark: 'mail drain (emails/s)', ours: oursRate, baseline: baselineRate, ratio, target: `≥ ${TARGET}×`, pass: ratio >= TARGET },
+        { benchmark: 'mail duplicates', ours: oursDuplicates, baseline: baselineDuplicates, ratio: null, target: '0', pass: oursDuplicates === 0 && delivered === inquiries * 2 },
+      ],
+    });
+    process.exitCode = pass ? 0 : 1;
+  } finally {
+    await worker?.stop('SIGTERM');
+    await sink.stop();
+    await dropDatabase(dbName);
+    const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    await redis.connect().then(async () => {
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length) await redis.del(...keys);
+    }).catch(() => undefined);
+    redis.disconnect();
+  }
+}
+
+/** One acknowledgement and one routing email as the worker renders them, so the baseline sends the same bytes. */
+function sampleEmails(renderer, config) {
+  const inquiry = {
+    id: randomUUID(), reference: 'POL-BENCH1', name: 'Aisha Khan', email: 'aisha@example.org', organisation: 'Example Health Trust',
+    enquirerType: 'health_professional', topicKey: 'waiting-times', subject: 'Two-week wait referrals in my region',
+    message: MESSAGE, sourceUrl: 'https://www.example.org/policy/cancer-services-in-england', channel: 'api',
+    expectedResponseBy: '2026-12-08', createdAt: new Date().toISOString(),
+  };
+  const topic = { key: 'waiting-times', label: 'Waiting times and cancer services' };
+  const row = (kind, recipient, subject, replyTo) => ({
+    id: randomUUID(), kind, recipient, subject, messageId: '', inReplyTo: null, references: [], replyTo, payload: {}, inquiry, topic,
+  });
+  return [
+    row('acknowledgement', inquiry.email, `Your question to the policy team [${inquiry.reference}]`, null),
+    row('routing', config.teamInbox, `[${inquiry.reference}] ${inquiry.subject}`, inquiry.email),
+  ].map((r) => {
+    const m = renderer.render(r);
+    return { from: m.from, to: m.to, replyTo: m.replyTo, subject: m.subject, text: m.text, html: m.html, headers: m.headers };
+  });
+}
+
+const MESSAGE =
+  'What is the charity doing about the two-week wait target for suspected cancer referrals? ' +
+  'In our region the proportion of patients seen within two weeks has fallen for three quarters running, ' +
+  'and colleagues in primary care are asking what the national picture looks like and what is being asked of government.';
+
+/** `inquiries` inquiries and their acknowledgement and routing rows, as intake writes them, in one statement. */
+const INSERT_OUTBOX = `
+WITH i AS (
+  INSERT INTO inquiries (id, reference, name, email, organisation, enquirer_type, topic_key, subject, message, source_url,
+                         consent, channel, expected_response_by)
+  SELECT gen_random_uuid(), 'POL-B' || lpad(n::text, 6, '0'), 'Aisha Khan', 'aisha.' || n || '@example.org', 'Example Health Trust',
+         'health_professional', 'waiting-times', 'Two-week wait referrals in my region', '${MESSAGE.replace(/'/g, "''")}',
+         'https://www.example.org/policy/cancer-services-in-england', true, 'api', current_date + 14
+  FROM generate_series(1, $1::int) AS n
+  RETURNING id, reference, email, subject
+)
+INSERT INTO outbound_emails (id, kind, inquiry_id, recipient, subject, message_id, reply_to)
+SELECT e.id, e.kind, i.id, e.recipient, e.subject, '<' || e.id || '@' || $3 || '>', e.reply_to
+FROM i CROSS JOIN LATERAL (VALUES
+  (gen_random_uuid(), 'acknowledgement', i.email, 'Your question to the policy team [' || i.reference || ']', NULL::text),
+  (gen_random_uuid(), 'routing', $2::text, '[' || i.reference || '] ' || i.subject, i.email)
+) AS e(id, kind, recipient, subject, reply_to)`;
+
+if (process.argv.includes('--sink')) await runSink();
+else await main();

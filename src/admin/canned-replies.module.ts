@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { CannedRepliesController } from './canned-replies.controller.js';
+import { CannedReply } from './canned-replies.entity.js';
+import { CannedRepliesService } from './canned-replies.service.js';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([CannedReply])],
+  controllers: [CannedRepliesController],
+  providers: [CannedRepliesService],
+})
+export class CannedRepliesModule {}

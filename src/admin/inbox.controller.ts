@@ -1,0 +1,106 @@
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import {
+  ApiAcceptedResponse, ApiBadRequestResponse, ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse,
+  ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiUnauthorizedResponse, ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
+import { CurrentStaff } from '../auth/auth.decorators.js';
+import type { StaffPrincipal } from '../auth/staff.entity.js';
+import { InboxFilterDto, InboxListQueryDto, NoteBodyDto, ReplyBodyDto, UpdateInquiryDto } from './inbox.dto.js';
+import { InboxConversationService } from './inbox-conversation.service.js';
+import { InboxListService } from './inbox-list.service.js';
+import { InboxService } from './inbox.service.js';
+import {
+  AuditEventView, InboxPage, InboxStats, InquiryDetail, NoteView, ReplyAccepted,
+} from './inbox-views.js';
+import { ukDate } from '../inquiries/working-days.js';
+
+/** The shared inbox (SPEC §5): list, export, detail, triage, notes, replies, audit trail and stats. */
+@ApiTags('inbox')
+@ApiBearerAuth('bearer')
+@ApiUnauthorizedResponse({ description: 'No valid token' })
+@Controller('api/admin')
+export class InboxController {
+  constructor(
+    private readonly list: InboxListService,
+    private readonly inbox: InboxService,
+    private readonly conversation: InboxConversationService,
+  ) {}
+
+  @Get('inquiries')
+  @ApiOperation({ summary: 'The inbox, newest first, filtered; cursor-paginated' })
+  @ApiOkResponse({ type: InboxPage })
+  @ApiBadRequestResponse({ description: 'Lists every bad query parameter (a bad cursor included)' })
+  listInquiries(@Query() query: InboxListQueryDto, @CurrentStaff() staff: StaffPrincipal): Promise<InboxPage> {
+    return this.list.list(query, staff);
+  }
+
+  // Declared before `inquiries/:id`, which would otherwise take `export.csv` for an id.
+  @Get('inquiries/export.csv')
+  @ApiOperation({ summary: 'Every inquiry matching the inbox filters, as CSV (streamed; no message bodies)' })
+  @ApiProduces('text/csv')
+  @ApiOkResponse({ description: 'CSV with a header row', schema: { type: 'string' } })
+  @ApiBadRequestResponse({ description: 'Lists every bad query parameter' })
+  async exportCsv(@Query() filters: InboxFilterDto, @CurrentStaff() staff: StaffPrincipal, @Res() res: Response): Promise<void> {
+    res.status(200);
+    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+    res.setHeader('Content-Disposition', `attachment; filename="inquiries-${ukDate(new Date())}.csv"`);
+    res.setHeader('Cache-Control', 'no-store');
+    await this.list.exportCsv(filters, staff, res);
+  }
+
+  @Get('inquiries/:id')
+  @ApiOperation({ summary: 'One inquiry (by id or reference) with its conversation, notes, emails and version' })
+  @ApiOkResponse({ type: InquiryDetail })
+  @ApiNotFoundResponse({ description: 'No inquiry has this id or reference' })
+  detail(@Param('id') id: string): Promise<InquiryDetail> {
+    return this.inbox.detail(id);
+  }
+
+  @Patch('inquiries/:id')
+  @ApiOperation({ summary: 'Triage: status, priority, assignee, topic, tags (optimistic concurrency on version)' })
+  @ApiOkResponse({ type: InquiryDetail })
+  @ApiBadRequestResponse({ description: 'Lists every bad field (an inactive assignee or topic included)' })
+  @ApiNotFoundResponse({ description: 'No inquiry has this id or reference' })
+  @ApiConflictResponse({ description: 'version is stale: someone else changed the inquiry first' })
+  @ApiUnprocessableEntityResponse({ description: 'The workflow forbids this status change' })
+  update(@Param('id') id: string, @Body() dto: UpdateInquiryDto, @CurrentStaff() staff: StaffPrincipal): Promise<InquiryDetail> {
+    return this.inbox.update(id, dto, staff);
+  }
+
+  @Post('inquiries/:id/notes')
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Add an internal note (never emailed)' })
+  @ApiCreatedResponse({ type: NoteView })
+  @ApiBadRequestResponse({ description: 'body must be 1-10000 characters' })
+  @ApiNotFoundResponse({ description: 'No inquiry has this id or reference' })
+  addNote(@Param('id') id: string, @Body() dto: NoteBodyDto, @CurrentStaff() staff: StaffPrincipal): Promise<NoteView> {
+    return this.conversation.addNote(id, dto.body, staff);
+  }
+
+  @Post('inquiries/:id/replies')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Reply to the enquirer by email (threaded); the inquiry moves to waiting' })
+  @ApiAcceptedResponse({ type: ReplyAccepted, description: 'Stored and queued for sending' })
+  @ApiBadRequestResponse({ description: 'body must be 1-10000 characters' })
+  @ApiNotFoundResponse({ description: 'No inquiry has this id or reference' })
+  @ApiUnprocessableEntityResponse({ description: 'Only new, open and waiting inquiries can be replied to' })
+  reply(@Param('id') id: string, @Body() dto: ReplyBodyDto, @CurrentStaff() staff: StaffPrincipal): Promise<ReplyAccepted> {
+    return this.conversation.reply(id, dto.body, staff);
+  }
+
+  @Get('inquiries/:id/audit')
+  @ApiOperation({ summary: 'The audit trail of an inquiry, oldest first' })
+  @ApiOkResponse({ type: [AuditEventView] })
+  @ApiNotFoundResponse({ description: 'No inquiry has this id or reference' })
+  auditTrail(@Param('id') id: string): Promise<AuditEventView[]> {
+    return this.inbox.auditTrail(id);
+  }
+
+  @Get('stats')
+  @ApiOperation({ summary: 'Counts by status and topic, overdue count, median first response time' })
+  @ApiOkResponse({ type: InboxStats })
+  stats(): Promise<InboxStats> {
+    return this.list.stats();
+  }
+}

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { InboxConversationService } from './inbox-conversation.service.js';
+import { InboxController } from './inbox.controller.js';
+import { InboxListService } from './inbox-list.service.js';
+import { InboxService } from './inbox.service.js';
+
+/** The staff inbox: list, detail, triage, notes, replies, audit trail, export and stats. */
+@Module({
+  controllers: [InboxController],
+  providers: [InboxListService, InboxService, InboxConversationService],
+})
+export class InboxModule {}

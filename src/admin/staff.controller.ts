@@ -1,0 +1,54 @@
+import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post } from '@nestjs/common';
+import {
+  ApiAcceptedResponse, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation,
+  ApiUnprocessableEntityResponse,
+} from '@nestjs/swagger';
+import { AdminApi, CurrentStaff } from '../auth/auth.decorators.js';
+import type { StaffPrincipal } from '../auth/staff.entity.js';
+import { CreateStaffDto, StaffAccountView, UpdateStaffDto } from './staff.dto.js';
+import { StaffService } from './staff.service.js';
+
+@AdminApi('admin: staff')
+@Controller('api/admin/staff')
+export class StaffController {
+  constructor(private readonly staff: StaffService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Every staff account, active or not' })
+  @ApiOkResponse({ type: [StaffAccountView] })
+  list(): Promise<StaffAccountView[]> {
+    return this.staff.list();
+  }
+
+  @Post()
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Create a staff account; without a password, email an invitation to set one' })
+  @ApiCreatedResponse({ type: StaffAccountView })
+  @ApiConflictResponse({ description: 'The email address already has an account' })
+  create(@Body() dto: CreateStaffDto, @CurrentStaff() actor: StaffPrincipal): Promise<StaffAccountView> {
+    return this.staff.create(dto, actor);
+  }
+
+  @Post(':id/invitation')
+  @HttpCode(202)
+  @ApiOperation({ summary: 'Email a new one-time link to set a password (valid 7 days); earlier links stop working' })
+  @ApiAcceptedResponse({ description: 'The invitation email is on its way' })
+  @ApiNotFoundResponse({ description: 'No such account' })
+  @ApiUnprocessableEntityResponse({ description: 'The account is deactivated' })
+  async reinvite(@Param('id', ParseUUIDPipe) id: string, @CurrentStaff() actor: StaffPrincipal): Promise<void> {
+    await this.staff.reinvite(id, actor);
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Change the role of an account or (de)activate it' })
+  @ApiOkResponse({ type: StaffAccountView })
+  @ApiNotFoundResponse({ description: 'No such account' })
+  @ApiUnprocessableEntityResponse({ description: 'An admin cannot deactivate or demote themself' })
+  update(
+    @Param('id', ParseUUIDPipe) id: string,
+    @Body() dto: UpdateStaffDto,
+    @CurrentStaff() actor: StaffPrincipal,
+  ): Promise<StaffAccountView> {
+    return this.staff.update(id, dto, actor);
+  }
+}

@@ -1,0 +1,90 @@
+import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { DataSource, Repository } from 'typeorm';
+import { AuditService } from '../admin/audit.service.js';
+import { InvalidInput, Unauthorized } from '../common/errors.js';
+import { LoginDto, LoginResult, SetPasswordDto } from './auth.dto.js';
+import { InvitationsService } from './invitations.service.js';
+import { LoginAttempts } from './login-attempts.js';
+import { hashPassword, prepareDummyHash, verifyAgainstDummy, verifyPassword } from './passwords.js';
+import { Staff } from './staff.entity.js';
+import type { StaffPrincipal } from './staff.entity.js';
+import { ACCESS_TOKEN_SECONDS, TokensService } from './tokens.service.js';
+
+const WRONG_CREDENTIALS = 'The email address or password is not right';
+
+/** Signing in with an email and password, and setting a password from an invitation. */
+@Injectable()
+export class AuthService implements OnApplicationBootstrap {
+  constructor(
+    @InjectRepository(Staff) private readonly staff: Repository<Staff>,
+    private readonly db: DataSource,
+    private readonly tokens: TokensService,
+    private readonly attempts: LoginAttempts,
+    private readonly invitations: InvitationsService,
+    private readonly audit: AuditService,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await prepareDummyHash();
+  }
+
+  async login(dto: LoginDto): Promise<LoginResult> {
+    const member = await this.verifyCredentials(dto.email, dto.password);
+    return {
+      accessToken: await this.tokens.sign(member.id, member.tokenVersion),
+      expiresIn: ACCESS_TOKEN_SECONDS,
+      staff: { id: member.id, email: member.email, name: member.name, role: member.role },
+    };
+  }
+
+  /**
+   * The active staff member with this email and password, or 401 — the same answer for an unknown address,
+   * a wrong password, a deactivated account and one without a password. 429 while the address is locked.
+   * Used by the login route and by the queue dashboard's HTTP Basic sign-in.
+   */
+  async verifyCredentials(email: string, password: string): Promise<Staff> {
+    await this.attempts.assertNotLocked(email);
+    const member = await this.staff
+      .createQueryBuilder('s')
+      .where('lower(s.email) = lower(:email)', { email: email.trim() })
+      .getOne();
+    const ok = member?.passwordHash && member.active
+      ? await verifyPassword(member.passwordHash, password)
+      : await verifyAgainstDummy(password);
+    if (!member || !ok) {
+      await this.attempts.fail(email);
+      throw new Unauthorized(WRONG_CREDENTIALS);
+    }
+    await this.attempts.clear(email);
+    return member;
+  }
+
+  /** The staff member if still active and unchanged since `tokenVersion` (a password change or deactivation bumps it). */
+  async activeStaff(id: string, tokenVersion: number): Promise<StaffPrincipal | null> {
+    const member = await this.staff.findOneBy({ id });
+    if (!member || !member.active || member.tokenVersion !== tokenVersion) return null;
+    return { id: member.id, email: member.email, name: member.name, role: member.role };
+  }
+
+  /** Sets the password of an invited staff member; the token works once. */
+  async setPassword(dto: SetPasswordDto): Promise<void> {
+    const hash = await hashPassword(dto.password);
+    await this.db.transaction(async (tx) => {
+      const staffId = await this.invitations.redeem(tx, dto.token);
+      const rows: { id: string; email: string }[] = staffId
+        ? await tx.query(
+          `WITH changed AS (
+             UPDATE staff SET password_hash = $2, token_version = token_version + 1, updated_at = now()
+              WHERE id = $1 AND active RETURNING id, email)
+           SELECT id, email FROM changed`,
+          [staffId, hash],
+        )
+        : [];
+      if (!rows.length) {
+        throw new InvalidInput([{ field: 'token', message: 'This link is not valid or has expired. Ask an admin for a new invitation.' }]);
+      }
+      await this.audit.record(tx, { inquiryId: null, actor: rows[0], action: 'staff.password-set' });
+    });
+  }
+}

@@ -1,0 +1,86 @@
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
+import { AppConfig } from '../config/app-config.js';
+import type { RenderedEmail } from './mail-renderer.js';
+
+export interface Delivery {
+  /** The SMTP server's answer (or where the embedded default wrote the file). */
+  response: string;
+}
+
+/** Options of the pooled SMTP transport; the benchmark's bare loop uses the same ones. */
+export function smtpPoolOptions(url: string, maxConnections: number, leaseMs: number) {
+  // A send must end well inside the row's lease, or another worker could take the row while it is still going.
+  const timeout = Math.max(1_000, Math.min(60_000, Math.floor(leaseMs / 3)));
+  return {
+    url,
+    pool: true as const,
+    maxConnections,
+    maxMessages: 1_000,
+    // BullMQ is the only retry layer: a message the pool cannot deliver fails back to the worker at once.
+    maxRequeues: 0,
+    connectionTimeout: Math.min(timeout, 10_000),
+    greetingTimeout: Math.min(timeout, 10_000),
+    socketTimeout: timeout,
+    disableFileAccess: true,
+    disableUrlAccess: true,
+  };
+}
+
+/**
+ * Sends rendered emails: nodemailer's pooled SMTP transport when SMTP_URL is set, otherwise the embedded
+ * default, which writes each email as an .eml file under var/mail/ (one file per row, written atomically).
+ */
+@Injectable()
+export class MailTransport implements OnApplicationShutdown {
+  private readonly log = new Logger('MailTransport');
+  private readonly transporter: Transporter;
+  private readonly dir?: string;
+  private dirReady?: Promise<unknown>;
+
+  constructor(config: AppConfig) {
+    if (config.smtpUrl) {
+      this.transporter = nodemailer.createTransport(smtpPoolOptions(config.smtpUrl, config.mail.maxConnections, config.mail.leaseMs));
+    } else {
+      this.dir = resolve(config.mailDir);
+      this.transporter = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
+      this.log.log(`SMTP_URL is not set: emails are written as .eml files under ${this.dir}`);
+    }
+  }
+
+  async send(email: RenderedEmail): Promise<Delivery> {
+    const info = await this.transporter.sendMail({
+      from: email.from,
+      to: email.to,
+      replyTo: email.replyTo,
+      subject: email.subject,
+      text: email.text,
+      html: email.html,
+      messageId: email.messageId,
+      inReplyTo: email.inReplyTo,
+      references: email.references,
+      headers: email.headers,
+    });
+    if (!this.dir) return { response: String(info.response ?? '') };
+    return { response: `written ${await this.write(email.messageId, (info as unknown as { message: Buffer }).message)}` };
+  }
+
+  /** Tmp file then rename: a reader never sees half an email, and a second write of the same row replaces the first. */
+  private async write(messageId: string, message: Buffer): Promise<string> {
+    this.dirReady ??= mkdir(this.dir!, { recursive: true });
+    await this.dirReady;
+    const name = messageId.replace(/^<|>$/g, '').replace(/@.*$/, '').replace(/[^A-Za-z0-9-]/g, '_');
+    const file = join(this.dir!, `${name}.eml`);
+    const tmp = join(this.dir!, `.${name}.${process.pid}.tmp`);
+    await writeFile(tmp, message);
+    await rename(tmp, file);
+    return file;
+  }
+
+  onApplicationShutdown(): void {
+    this.transporter.close();
+  }
+}
