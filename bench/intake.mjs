@@ -1,8 +1,7 @@
 // `npm run bench:intake`: POST /api/inquiries at 32 connections, the built app (WORKERS=off) against the raw
 // baseline in bench/baseline-intake.mjs, runs interleaved A/B; throughput, p99, the median ratio and the
 // app's peak RSS. Targets (SPEC §7): throughput >= 0.7x baseline, p99 <= 100 ms, RSS <= 300 MB.
-// Env: BENCH_ROUNDS (3), BENCH_SECONDS (10), BENCH_CONNECTIONS (32), APP_NODE_ARGS (e.g. --cpu-prof),
-// BENCH_NO_NOTIFY=1 (diagnosis: both sides without the outbound_emails NOTIFY trigger; writes intake-no-notify.json).
+// Env: BENCH_ROUNDS (3), BENCH_SECONDS (10), BENCH_CONNECTIONS (32), APP_NODE_ARGS (e.g. --cpu-prof).
 import autocannon from 'autocannon';
 import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -18,7 +17,6 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const APP_DB = 'policy_inbox_bench_intake';
 const BASELINE_DB = 'policy_inbox_bench_baseline';
-const NO_NOTIFY = process.env.BENCH_NO_NOTIFY === '1';
 const TARGET = { ratio: 0.7, p99Ms: 100, rssMb: 300 };
 
 function load(url, seconds) {
@@ -86,11 +84,6 @@ async function main() {
   await Promise.all([recreateDatabase(APP_DB), recreateDatabase(BASELINE_DB)]);
   await migrate(databaseUrl(BASELINE_DB));
   await migrate(databaseUrl(APP_DB));
-  if (NO_NOTIFY) {
-    // Diagnosis only: how much the per-statement NOTIFY on outbound_emails costs both sides.
-    for (const db of [APP_DB, BASELINE_DB]) await query(databaseUrl(db), 'ALTER TABLE outbound_emails DISABLE TRIGGER outbound_emails_notify');
-    console.log('intake: BENCH_NO_NOTIFY=1: the outbound_emails NOTIFY trigger is disabled on both sides (diagnosis, not a product figure)');
-  }
   const nodeArgs = [...startFlags(), ...(process.env.APP_NODE_ARGS ?? '').split(' ').filter(Boolean)];
   if (nodeArgs.length) console.log(`intake: app runs with node ${nodeArgs.join(' ')}`);
   const app = await startApi({ name: 'bench-intake-app', databaseUrl: databaseUrl(APP_DB), redisUrl: redis.url, nodeArgs });
@@ -158,7 +151,7 @@ async function main() {
     },
     { benchmark: 'API peak RSS under intake (MB)', ours: rssMb, baseline: null, ratio: null, target: `<= ${TARGET.rssMb} MB`, pass: rssMb <= TARGET.rssMb },
   ];
-  const file = writeResult(NO_NOTIFY ? 'intake-no-notify' : 'intake', { noNotify: NO_NOTIFY, sameStatement, connections: CONNECTIONS, seconds: SECONDS, rounds, worstP99Ms: worstP99, appFailures: failures, rows });
+  const file = writeResult('intake', { sameStatement, connections: CONNECTIONS, seconds: SECONDS, rounds, worstP99Ms: worstP99, appFailures: failures, rows });
   console.log(
     `intake: app ${fmt(appRps)} req/s vs baseline ${fmt(baseRps)} req/s, median ratio ${fmt(ratio, 2)} (target >= ${TARGET.ratio}); ` +
       `app p99 ${appP99} ms (median of rounds; worst ${worstP99} ms; target <= ${TARGET.p99Ms}); peak RSS ${fmt(rssMb)} MB (target <= ${TARGET.rssMb})` +

@@ -4,6 +4,7 @@
 // the same connection count and the same bytes per email. Target: ours ≥ 0.8× baseline, zero duplicates.
 // The SMTP server runs in a child process of its own (both sides pay the same for it).
 // Env: BENCH_EMAILS (10000), BENCH_MAIL_CONNECTIONS (the app's default maxConnections).
+// WORKER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=var/bench/prof-mail") profiles the worker.
 import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -95,7 +96,7 @@ async function main() {
     worker = await startProcess({
       name: 'mail-worker',
       command: process.execPath,
-      args: [join(ROOT, TUNING ? 'drill/support/worker.mjs' : 'dist/worker.js')],
+      args: [...(process.env.WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean), join(ROOT, TUNING ? 'drill/support/worker.mjs' : 'dist/worker.js')],
       env: { ...appEnv({ databaseUrl: db, redisUrl, smtpUrl: sink.url, prefix }), LOG_LEVEL: 'info', DRILL_MAIL_TUNING: TUNING ?? '{}' },
       readyLine: TUNING ? 'drill worker ready' : 'workers running',
       readyTimeoutMs: 60_000,

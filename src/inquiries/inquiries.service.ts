@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { InvalidInput, Unprocessable } from '../common/errors.js';
 import { AppConfig } from '../config/app-config.js';
 import { OutboxSignal } from '../mail/outbox-signal.js';
@@ -104,7 +106,7 @@ export class InquiriesService {
     for (let attempt = 0; ; attempt++) {
       try {
         const reference = newReference();
-        const rows: ReceiptRow[] = await this.db.query(INSERT_SUBMISSION, [
+        const rows = await this.insert([
           randomUUID(), reference, dto.name, dto.email, dto.organisation ?? null, dto.enquirerType, dto.topic,
           dto.subject, dto.message, dto.sourceUrl ?? null, spam, ctx.channel, expectedResponseBy,
           randomUUID(), randomUUID(), key ?? null, hash, this.config.teamInbox, this.config.mailDomain,
@@ -127,6 +129,16 @@ export class InquiriesService {
         throw err;
       }
     }
+  }
+
+  /**
+   * Runs the intake statement as a named prepared statement on the driver's pool: PostgreSQL parses and
+   * plans it once per connection, and each submission sends only its values.
+   */
+  private async insert(values: unknown[]): Promise<ReceiptRow[]> {
+    const pool = (this.db.driver as PostgresDriver).master as pg.Pool;
+    const result = await pool.query<ReceiptRow>({ name: 'insert-submission', text: INSERT_SUBMISSION, values });
+    return result.rows;
   }
 
   private async replay(key: string, hash: string): Promise<Submitted | undefined> {
