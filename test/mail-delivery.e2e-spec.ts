@@ -199,8 +199,13 @@ describe('The embedded default: no SMTP_URL', () => {
     const parsed = await Promise.all(files.map((f) => simpleParser(readFileSync(join(dir, f)))));
     expect(parsed.map((m) => String(m.headers.get('x-email-kind'))).sort()).toEqual(['acknowledgement', 'routing']);
     for (const m of parsed) expect(m.headers.get('x-inquiry-reference')).toBe(inquiry.reference);
-    const rows: { status: string; smtp_response: string; message_id: string }[] = await t.db.query(
-      `SELECT status, smtp_response, message_id FROM outbound_emails WHERE inquiry_id = $1`, [inquiry.id]);
+    // The file is written before the row is marked sent: wait for the ledger to catch up.
+    let rows: { status: string; smtp_response: string; message_id: string }[] = [];
+    while (Date.now() < deadline) {
+      rows = await t.db.query(`SELECT status, smtp_response, message_id FROM outbound_emails WHERE inquiry_id = $1`, [inquiry.id]);
+      if (rows.every((r) => r.status === 'sent')) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
     expect(rows.every((r) => r.status === 'sent' && r.smtp_response.startsWith('written '))).toBe(true);
     expect(parsed.map((m) => m.messageId).sort()).toEqual(rows.map((r) => r.message_id).sort());
   });
