@@ -1,61 +1,13 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import { Redis } from 'ioredis';
 import request from 'supertest';
 import { MailTuning } from '../src/config/app-config.js';
 import { createTestApp, TestApp } from './support/app.js';
 import { validInquiry } from './support/factories.js';
+import { PrivateRedis } from './support/private-redis.js';
 import { TestSmtpServer } from './support/smtp.js';
 
 const FAST_MAIL: MailTuning = { backoffMs: 200, maxAttempts: 12, relayPollMs: 200, leaseMs: 3_000, concurrency: 4, maxConnections: 2 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function sparePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** A private, throw-away redis-server (no persistence) that a test may kill and start again. */
-class PrivateRedis {
-  private child?: ChildProcess;
-  constructor(readonly port: number) {}
-
-  get url() {
-    return `redis://127.0.0.1:${this.port}`;
-  }
-
-  async start(): Promise<void> {
-    this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-    const probe = new Redis(this.url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
-    probe.on('error', () => undefined);
-    for (let i = 0; ; i++) {
-      try {
-        await probe.connect();
-        await probe.ping();
-        probe.disconnect();
-        return;
-      } catch {
-        if (i > 100) throw new Error(`redis-server did not start on port ${this.port}`);
-        await sleep(50);
-      }
-    }
-  }
-
-  async kill(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGKILL');
-    await exited;
-  }
-}
 
 describe('Email while Redis is unreachable', () => {
   let redis: PrivateRedis;
@@ -63,8 +15,7 @@ describe('Email while Redis is unreachable', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    redis = new PrivateRedis(await sparePort());
-    await redis.start();
+    redis = await PrivateRedis.start();
     smtp = await TestSmtpServer.start();
     t = await createTestApp({ env: { WORKERS: 'inline', SMTP_URL: smtp.url, REDIS_URL: redis.url }, config: { mail: FAST_MAIL } });
   });
