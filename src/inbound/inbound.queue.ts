@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { InboundProcessor } from './inbound.processor.js';
+import { SerialPass } from '../common/serial-pass.js';
 
 /** The BullMQ queue of stored inbound messages; a job's id is its inbound_emails row id. */
 export const INBOUND_QUEUE = 'inbound-email';
@@ -33,9 +34,7 @@ export class InboundQueue implements OnApplicationBootstrap, OnModuleDestroy, On
   readonly queue: Queue<InboundJob>;
   private worker?: Worker<InboundJob>;
   private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private again = false;
-  private stopped = false;
+  private readonly passes = new SerialPass(() => this.drain());
   private lastFailure = 0;
 
   constructor(
@@ -79,23 +78,12 @@ export class InboundQueue implements OnApplicationBootstrap, OnModuleDestroy, On
 
   /** Runs a pass now, or right after the one in progress. */
   wake(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.drain().finally(() => {
-      this.running = undefined;
-      if (this.again) {
-        this.again = false;
-        this.wake();
-      }
-    });
+    this.passes.wake();
   }
 
   private async drain(): Promise<void> {
     try {
-      while (!this.stopped && (await this.enqueueWaiting()) >= BATCH) {
+      while (!this.passes.stopped && (await this.enqueueWaiting()) >= BATCH) {
         // a full batch may mean more rows behind it
       }
     } catch (err) {
@@ -127,9 +115,9 @@ export class InboundQueue implements OnApplicationBootstrap, OnModuleDestroy, On
 
   /** Stops taking work while the database is still open, letting a pass or a job in flight finish. */
   async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
+    const stopping = this.passes.stop();
     clearInterval(this.timer);
-    await this.running;
+    await stopping;
     await this.worker?.close().catch(() => undefined);
   }
 

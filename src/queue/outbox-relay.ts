@@ -3,6 +3,7 @@ import pg from 'pg';
 import { AppConfig } from '../config/app-config.js';
 import { OutboxSignal } from '../mail/outbox-signal.js';
 import { MailQueue } from './mail-queue.js';
+import { SerialPass } from '../common/serial-pass.js';
 
 /** Rows written by a transaction that have not been handed to the queue yet. */
 const NOT_ENQUEUED = `status = 'pending' AND enqueued_at IS NULL`;
@@ -19,9 +20,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   private listener?: pg.Client;
   private poll?: NodeJS.Timeout;
   private reconnect?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private again = false;
-  private stopped = false;
+  private readonly passes = new SerialPass(() => this.drain());
 
   constructor(
     private readonly config: AppConfig,
@@ -37,32 +36,22 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
+    // Stopped first, so the listener's 'end' below does not schedule a reconnect.
+    const stopping = this.passes.stop();
     clearInterval(this.poll);
     clearTimeout(this.reconnect);
     await this.listener?.end().catch(() => undefined);
-    await this.running;
+    await stopping;
   }
 
   /** Runs a pass now, or right after the one in progress. */
   wake(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.drain().finally(() => {
-      this.running = undefined;
-      if (this.again) {
-        this.again = false;
-        this.wake();
-      }
-    });
+    this.passes.wake();
   }
 
   private async drain(): Promise<void> {
     try {
-      while (!this.stopped && (await this.queue.enqueueFromOutbox(NOT_ENQUEUED)) > 0) {
+      while (!this.passes.stopped && (await this.queue.enqueueFromOutbox(NOT_ENQUEUED)) > 0) {
         // a full batch may mean more rows behind it
       }
     } catch (err) {
@@ -71,11 +60,11 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async listen(): Promise<void> {
-    if (this.stopped) return;
+    if (this.passes.stopped) return;
     const client = new pg.Client({ connectionString: this.config.databaseUrl, application_name: 'policy-inbox-relay' });
     this.listener = client;
     const retry = () => {
-      if (this.stopped || this.listener !== client) return;
+      if (this.passes.stopped || this.listener !== client) return;
       this.listener = undefined;
       client.end().catch(() => undefined);
       this.reconnect = setTimeout(() => void this.listen(), 1_000);
