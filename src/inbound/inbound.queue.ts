@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
 import { InboundProcessor } from './inbound.processor.js';
 import { SerialPass } from '../common/serial-pass.js';
+import { failFastRedis } from '../common/redis.js';
 
 /** The BullMQ queue of stored inbound messages; a job's id is its inbound_emails row id. */
 export const INBOUND_QUEUE = 'inbound-email';
@@ -44,13 +45,7 @@ export class InboundQueue implements OnApplicationBootstrap, OnModuleDestroy, On
     @Inject(RUN_INBOUND_WORKER) private readonly runWorker: boolean,
   ) {
     // Fails fast while Redis is away: the rows wait in PostgreSQL for the next pass.
-    this.redis = new Redis(config.redisUrl, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      connectTimeout: 2_000,
-      retryStrategy: (times) => Math.min(times * 200, 2_000),
-    });
-    this.redis.on('error', () => undefined);
+    this.redis = failFastRedis(config.redisUrl);
     this.queue = new Queue<InboundJob>(INBOUND_QUEUE, {
       connection: this.redis,
       prefix: config.queuePrefix,

@@ -5,6 +5,7 @@ import type { JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
+import { failFastRedis } from '../common/redis.js';
 
 /** The BullMQ queue that carries outbound emails; a job's id is its outbound_emails row id. */
 export const MAIL_QUEUE = 'mail';
@@ -31,13 +32,7 @@ export class MailQueue implements OnApplicationShutdown {
     private readonly config: AppConfig,
     @InjectDataSource() private readonly db: DataSource,
   ) {
-    this.redis = new Redis(config.redisUrl, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      connectTimeout: 2_000,
-      retryStrategy: (times) => Math.min(times * 200, 2_000),
-    });
-    this.redis.on('error', () => undefined);
+    this.redis = failFastRedis(config.redisUrl);
     this.queue = new Queue<MailJob>(MAIL_QUEUE, {
       connection: this.redis,
       prefix: config.queuePrefix,
