@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { StaffPrincipal } from '../auth/staff.entity.js';
 import { Conflict, InvalidInput, NotFound } from '../common/errors.js';
+import { OutboxSignal } from '../mail/outbox-signal.js';
 import { AuditService } from './audit.service.js';
 import { EmailPage, EmailView, ListEmailsQuery } from './emails.dto.js';
 
@@ -54,7 +55,7 @@ function decodeCursor(cursor: string): [string, string] {
 /** The delivery ledger as admins see it: failed emails to look at, and a retry that keeps the Message-ID. */
 @Injectable()
 export class EmailsService {
-  constructor(private readonly db: DataSource, private readonly audit: AuditService) {}
+  constructor(private readonly db: DataSource, private readonly audit: AuditService, private readonly signal: OutboxSignal) {}
 
   async list(query: ListEmailsQuery): Promise<EmailPage> {
     const limit = query.limit ?? 25;
@@ -100,10 +101,8 @@ export class EmailsService {
         inquiryId: updated[0].inquiry_id, actor, action: 'email.retried',
         changes: { emailId: { from: id, to: id }, status: { from: 'failed', to: 'pending' } },
       });
-      // Wakes the relay at commit, as a new row would.
-      await tx.query(`SELECT pg_notify('outbound_emails', '')`);
       const [row]: EmailRow[] = await tx.query(`${SELECT} WHERE e.id = $1`, [id]);
       return toView(row);
-    });
+    }).finally(() => this.signal.poke()); // committed (or not): the relay looks, as for a new row
   }
 }
