@@ -23,7 +23,9 @@ function buildWorkers(): void {
     cwd: ROOT, encoding: 'utf8',
   });
   if (!existsSync(join(BUILD, 'queue', 'worker-process.js'))) throw new Error(`Could not build the workers:\n${tsc.stdout}${tsc.stderr}`);
+  // What nest-cli.json copies as assets: the mail templates and the SMTP thread (plain JavaScript).
   cpSync(join(ROOT, 'src', 'mail', 'templates'), join(BUILD, 'mail', 'templates'), { recursive: true });
+  cpSync(join(ROOT, 'src', 'mail', 'smtp-thread.mjs'), join(BUILD, 'mail', 'smtp-thread.mjs'));
   mkdirSync(BUILD, { recursive: true });
   writeFileSync(join(BUILD, 'test-worker.js'), `
 import 'reflect-metadata';

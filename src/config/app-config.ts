@@ -114,7 +114,7 @@ export interface MailTuning {
   relayPollMs: number;
   /** How long a claimed (sending) or enqueued row is left alone before the sweeper takes it again. */
   leaseMs: number;
-  /** Parallel sends per worker process. */
+  /** Mail jobs in progress per worker process (claimed, rendered, sending or waiting for an SMTP connection). */
   concurrency: number;
   /** SMTP connections in the pool. */
   maxConnections: number;
@@ -161,7 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     trustProxy: parsed.TRUST_PROXY,
     logLevel: parsed.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
     mailDir: 'var/mail',
-    mail: { backoffMs: 5_000, maxAttempts: 15, relayPollMs: 1_000, leaseMs: 5 * 60_000, concurrency: 16, maxConnections: 5 },
+    mail: { backoffMs: 5_000, maxAttempts: 15, relayPollMs: 1_000, leaseMs: 5 * 60_000, concurrency: 64, maxConnections: 5 },
     ...overrides,
   };
   return config;

@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type pg from 'pg';
 import { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import type { EmailToRender } from '../mail/mail-renderer.js';
 
 /** A claimed row: what the worker renders, plus the claim it holds. */
@@ -25,7 +27,7 @@ WITH c AS (
   WHERE id = ANY($1::uuid[]) AND (status = 'pending' OR (status = 'sending' AND locked_until < now()))
   RETURNING *
 )
-SELECT to_jsonb(c) AS email, to_jsonb(i) AS inquiry, to_jsonb(t) AS topic
+SELECT to_jsonb(c) AS email, to_jsonb(i) - 'search' AS inquiry, to_jsonb(t) AS topic
 FROM c LEFT JOIN inquiries i ON i.id = c.inquiry_id LEFT JOIN topics t ON t.key = i.topic_key`;
 
 const MARK_SENT = `
@@ -71,7 +73,7 @@ type ClaimRow = { email: Record<string, unknown>; inquiry: Record<string, unknow
 @Injectable()
 export class OutboundEmails {
   private readonly claims = new Batcher<{ id: string; leaseMs: number }, ClaimedEmail | null>(async (items) => {
-    const rows: ClaimRow[] = await this.db.query(CLAIM, [items.map((i) => i.id), items[0].leaseMs]);
+    const { rows } = await this.pool().query<ClaimRow>({ name: 'outbox-claim', text: CLAIM, values: [items.map((i) => i.id), items[0].leaseMs] });
     const byId = new Map(rows.map((r) => [r.email.id as string, r]));
     return items.map(({ id }) => {
       const row = byId.get(id);
@@ -82,11 +84,23 @@ export class OutboundEmails {
   });
 
   private readonly sent = new Batcher<{ id: string; attempts: number; response: string }, void>(async (items) => {
-    await this.db.query(MARK_SENT, [items.map((i) => i.id), items.map((i) => i.attempts), items.map((i) => i.response.slice(0, 1000))]);
+    await this.pool().query({
+      name: 'outbox-mark-sent',
+      text: MARK_SENT,
+      values: [items.map((i) => i.id), items.map((i) => i.attempts), items.map((i) => i.response.slice(0, 1000))],
+    });
     return items.map(() => undefined);
   });
 
   constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /**
+   * The driver's pool, for the two statements every email runs: as named prepared statements PostgreSQL
+   * parses and plans them once per connection instead of once per batch.
+   */
+  private pool(): pg.Pool {
+    return (this.db.driver as PostgresDriver).master as pg.Pool;
+  }
 
   /** The row, now `sending` and ours for `leaseMs`; null when it is sent, failed, or another worker holds it. */
   claim(id: string, leaseMs: number): Promise<ClaimedEmail | null> {

@@ -20,6 +20,9 @@ class WorkerModule {}
  * the scheduled jobs (digest, retention), no HTTP. Shutdown hooks are on,
  * so SIGTERM stops taking jobs, lets the sends in flight finish, closes the SMTP pool, then exits.
  */
+/** PostgreSQL connections per worker process. */
+const WORKER_DB_POOL = 10;
+
 export async function startWorkers(config: AppConfig): Promise<INestApplicationContext> {
   const app = await NestFactory.createApplicationContext(
     {
@@ -27,7 +30,8 @@ export async function startWorkers(config: AppConfig): Promise<INestApplicationC
       imports: [
         ConfigModule.forRoot(config),
         LoggerModule.forRoot(logOptions(config)),
-        TypeOrmModule.forRoot({ ...dataSourceOptions(config.databaseUrl, Math.max(4, config.mail.concurrency + 4)), autoLoadEntities: false }),
+        // Claims and sent marks are batched into one statement each, so a few connections serve any concurrency.
+        TypeOrmModule.forRoot({ ...dataSourceOptions(config.databaseUrl, WORKER_DB_POOL), autoLoadEntities: false }),
         RedisModule,
         MailModule,
         QueueModule.forRoot(config, { workers: true }),
