@@ -57,6 +57,11 @@ export class SmtpSender {
     });
   }
 
+  /** Starts the thread now rather than on the first send (a process that will send soon). */
+  warmUp(): void {
+    if (!this.thread && !this.closing) this.start();
+  }
+
   /** Lets the sends in the thread finish (the pool closes once they are answered), then ends the thread. */
   close(): Promise<void> {
     this.closing ??= (async () => {

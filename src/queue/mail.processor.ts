@@ -47,6 +47,7 @@ export class MailProcessor implements OnApplicationBootstrap, BeforeApplicationS
   ) {}
 
   onApplicationBootstrap(): void {
+    this.transport.warmUp();
     const lock = Math.max(2_000, Math.min(30_000, this.config.mail.leaseMs));
     this.connection = new Redis(this.config.redisUrl, {
       maxRetriesPerRequest: null,
