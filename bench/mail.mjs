@@ -81,9 +81,8 @@ async function main() {
     const sample = sampleEmails(new MailRenderer(config), config);
     const baseline = async (label) => {
       const transport = nodemailer.createTransport(smtpPoolOptions(sink.url, connections, config.mail.leaseMs));
-      let next = 0;
       const drain = async (count) => {
-        next = 0;
+        let next = 0;
         const lane = async () => {
           while (next < count) {
             const i = next++;
@@ -144,7 +143,7 @@ async function main() {
       if (sent !== count) throw new Error(`${sent} of ${count} emails sent`);
       if (process.env.BENCH_TIMELINE) {
         const { rows } = await watch.query(
-          `SELECT floor(extract(epoch FROM sent_at - $1::timestamptz) * 2) / 2 AS t, count(*)::int AS n
+          `SELECT (floor(extract(epoch FROM sent_at - $1::timestamptz) * 2) / 2)::float AS t, count(*)::int AS n
            FROM outbound_emails WHERE created_at >= $2 GROUP BY 1 ORDER BY 1`, [queuedAt, insertedFrom]);
         console.log(`sent per half second: ${rows.map((r) => `${r.t}:${r.n}`).join(' ')}`);
       }

@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { DataSource } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import { InvalidInput, Unprocessable } from '../common/errors.js';
+import { driverPool } from '../database/data-source.js';
 import { AppConfig } from '../config/app-config.js';
 import { OutboxSignal } from '../mail/outbox-signal.js';
 import { CreateInquiryDto, InquiryReceipt } from './create-inquiry.dto.js';
@@ -136,8 +135,7 @@ export class InquiriesService {
    * plans it once per connection, and each submission sends only its values.
    */
   private async insert(values: unknown[]): Promise<ReceiptRow[]> {
-    const pool = (this.db.driver as PostgresDriver).master as pg.Pool;
-    const result = await pool.query<ReceiptRow>({ name: 'insert-submission', text: INSERT_SUBMISSION, values });
+    const result = await driverPool(this.db).query<ReceiptRow>({ name: 'insert-submission', text: INSERT_SUBMISSION, values });
     return result.rows;
   }
 

@@ -28,7 +28,7 @@ export class SmtpSendError extends Error {
   }
 }
 
-type Reply = { type: 'sent'; id: number; response: string } | { type: 'error'; id: number; error: SmtpFailure } | { type: 'closed' };
+type Reply = { type: 'sent'; id: number; response: string } | { type: 'error'; id: number; error: SmtpFailure };
 
 /**
  * Sends finished messages through nodemailer's pooled SMTP transport running in a thread of its own
@@ -82,7 +82,6 @@ export class SmtpSender {
     const thread = new Worker(join(import.meta.dirname, 'smtp-thread.mjs'), { workerData: { options: this.options } });
     thread.unref();
     thread.on('message', (reply: Reply) => {
-      if (reply.type === 'closed') return;
       const waiting = this.pending.get(reply.id);
       if (!waiting) return;
       this.pending.delete(reply.id);

@@ -7,7 +7,7 @@
 //
 // Messages in:  { type: 'send', id, mail } (MailComposer options)  |  { type: 'close' }
 // Messages out: { type: 'sent', id, response }  |  { type: 'error', id, error: { message, code, responseCode, response, command } }
-//               { type: 'closed' }
+// After 'close' the thread ends once the pool's connections are closed.
 import { parentPort, workerData } from 'node:worker_threads';
 import nodemailer from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
@@ -24,7 +24,6 @@ async function compose(mail) {
 parentPort.on('message', (msg) => {
   if (msg.type === 'close') {
     transporter.close();
-    parentPort.postMessage({ type: 'closed' });
     parentPort.close();
     return;
   }

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type pg from 'pg';
 import { DataSource } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
+import { driverPool } from '../database/data-source.js';
 import type { EmailToRender } from '../mail/mail-renderer.js';
 
 /** A claimed row: what the worker renders, plus the claim it holds. */
@@ -37,33 +36,32 @@ FROM unnest($1::uuid[], $2::int[], $3::text[]) AS v(id, attempts, response)
 WHERE o.id = v.id AND o.status = 'sending' AND o.attempts = v.attempts`;
 
 /**
- * Runs one statement for many callers: requests that arrive within `windowMs` of the first, or while a
+ * Runs one statement for many callers: requests that arrive within BATCH_WINDOW_MS of the first, or while a
  * statement is in flight, go together in the next one. Each row is still claimed or marked atomically by
  * itself; only the round trips and commits are shared. A few milliseconds of waiting cost nothing beside an
  * SMTP transaction and turn dozens of commits into one.
  */
+const BATCH_WINDOW_MS = 20;
+const BATCH_MAX = 200;
+
 class Batcher<T, R> {
   private queued: { item: T; resolve: (r: R) => void; reject: (e: unknown) => void }[] = [];
   private busy = false;
 
-  constructor(
-    private readonly run: (items: T[]) => Promise<R[]>,
-    private readonly windowMs = 20,
-    private readonly max = 200,
-  ) {}
+  constructor(private readonly run: (items: T[]) => Promise<R[]>) {}
 
   submit(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.queued.push({ item, resolve, reject });
       if (!this.busy) {
         this.busy = true;
-        setTimeout(() => void this.flush(), this.windowMs);
+        setTimeout(() => void this.flush(), BATCH_WINDOW_MS);
       }
     });
   }
 
   private async flush(): Promise<void> {
-    const batch = this.queued.splice(0, this.max);
+    const batch = this.queued.splice(0, BATCH_MAX);
     try {
       const results = await this.run(batch.map((b) => b.item));
       batch.forEach((b, i) => b.resolve(results[i]));
@@ -81,7 +79,7 @@ type ClaimRow = { email: Record<string, unknown>; inquiry: Record<string, unknow
 @Injectable()
 export class OutboundEmails {
   private readonly claims = new Batcher<{ id: string; leaseMs: number }, ClaimedEmail | null>(async (items) => {
-    const { rows } = await this.pool().query<ClaimRow>({ name: 'outbox-claim', text: CLAIM, values: [items.map((i) => i.id), items[0].leaseMs] });
+    const { rows } = await driverPool(this.db).query<ClaimRow>({ name: 'outbox-claim', text: CLAIM, values: [items.map((i) => i.id), items[0].leaseMs] });
     const byId = new Map(rows.map((r) => [r.email.id as string, r]));
     return items.map(({ id }) => {
       const row = byId.get(id);
@@ -92,7 +90,7 @@ export class OutboundEmails {
   });
 
   private readonly sent = new Batcher<{ id: string; attempts: number; response: string }, void>(async (items) => {
-    await this.pool().query({
+    await driverPool(this.db).query({
       name: 'outbox-mark-sent',
       text: MARK_SENT,
       values: [items.map((i) => i.id), items.map((i) => i.attempts), items.map((i) => i.response.slice(0, 1000))],
@@ -101,14 +99,6 @@ export class OutboundEmails {
   });
 
   constructor(@InjectDataSource() private readonly db: DataSource) {}
-
-  /**
-   * The driver's pool, for the two statements every email runs: as named prepared statements PostgreSQL
-   * parses and plans them once per connection instead of once per batch.
-   */
-  private pool(): pg.Pool {
-    return (this.db.driver as PostgresDriver).master as pg.Pool;
-  }
 
   /** The row, now `sending` and ours for `leaseMs`; null when it is sent, failed, or another worker holds it. */
   claim(id: string, leaseMs: number): Promise<ClaimedEmail | null> {

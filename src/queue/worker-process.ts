@@ -15,14 +15,14 @@ import { QueueModule } from './queue.module.js';
 @Module({})
 class WorkerModule {}
 
+/** PostgreSQL connections per worker process. */
+const WORKER_DB_POOL = 10;
+
 /**
  * The workers alone (`npm run start:worker`): outbox relay, sweeper and mail worker, inbound processing and
  * the scheduled jobs (digest, retention), no HTTP. Shutdown hooks are on,
  * so SIGTERM stops taking jobs, lets the sends in flight finish, closes the SMTP pool, then exits.
  */
-/** PostgreSQL connections per worker process. */
-const WORKER_DB_POOL = 10;
-
 export async function startWorkers(config: AppConfig): Promise<INestApplicationContext> {
   const app = await NestFactory.createApplicationContext(
     {
