@@ -76,6 +76,18 @@ describe('SMTP sender thread', () => {
     await expect(sender.send(mail(6))).resolves.toMatch(/^250/);
   });
 
+  it('queues a burst larger than it composes ahead: every message goes once, and a refusal does not hold the rest', async () => {
+    // 2 connections, so the thread composes 4 ahead and 36 wait their turn.
+    smtp.respondWith((_e, n) => (n === 7 ? { code: 451, message: 'Try later' } : null));
+    const burst = Array.from({ length: 40 }, (_, i) => mail(100 + i));
+    const results = await Promise.allSettled(burst.map((m) => sender.send(m)));
+    expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(39);
+    const ids = smtp.messages.map((m) => m.messageId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toHaveLength(39);
+  });
+
   it('close() lets the sends in flight finish, then refuses new ones', async () => {
     smtp.answerDelayMs = 500;
     const sends = [sender.send(mail(7)), sender.send(mail(8))];

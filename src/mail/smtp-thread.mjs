@@ -1,8 +1,8 @@
 // The SMTP sending thread (worker_threads), started by MailTransport when SMTP_URL is set. It owns nodemailer's
-// pooled SMTP transport and does nothing else, so an SMTP server's answer is read the moment it arrives instead
-// of waiting behind the queue, database and composition work of the main thread: each message takes four or
-// five round trips, and every millisecond of event-loop delay on each of them is a millisecond a pooled
-// connection stands idle. Plain JavaScript (copied next to the compiled code) so it runs the same under the
+// pooled SMTP transport and composes the messages it sends, so an SMTP server's answer is read the moment it
+// arrives instead of waiting behind the queue and database work of the main thread: each message takes two
+// round trips (MAIL FROM, RCPT TO and DATA pipelined, then the message), and every millisecond of event-loop
+// delay on each of them is a millisecond a pooled connection stands idle. Plain JavaScript (copied next to the compiled code) so it runs the same under the
 // test runner and from dist/.
 //
 // Messages in:  { type: 'send', id, mail } (MailComposer options)  |  { type: 'close' }
@@ -21,6 +21,41 @@ async function compose(mail) {
   return { envelope: { from: from || undefined, to }, raw: await message.build() };
 }
 
+/**
+ * Messages wait here as they came (options, not yet composed), and only AHEAD of them are composed or being
+ * sent at a time: enough to have the next message ready for each connection. The worker hands over its
+ * claimed emails in bursts of dozens (one batch of claims); composing a whole burst at once kept this
+ * thread busy while the server's answers waited, and every connection stood idle for it.
+ */
+const waiting = [];
+const AHEAD = 2 * (workerData.options.maxConnections ?? 5);
+let active = 0;
+
+function pump() {
+  while (active < AHEAD && waiting.length) {
+    const msg = waiting.shift();
+    active++;
+    compose(msg.mail).then((m) => transporter.sendMail(m)).then(
+      (info) => parentPort.postMessage({ type: 'sent', id: msg.id, response: String(info.response ?? '') }),
+      (err) =>
+        parentPort.postMessage({
+          type: 'error',
+          id: msg.id,
+          error: {
+            message: String(err?.message ?? err),
+            code: err?.code,
+            responseCode: err?.responseCode,
+            response: err?.response,
+            command: err?.command,
+          },
+        }),
+    ).finally(() => {
+      active--;
+      pump();
+    });
+  }
+}
+
 parentPort.on('message', (msg) => {
   if (msg.type === 'close') {
     transporter.close();
@@ -28,19 +63,6 @@ parentPort.on('message', (msg) => {
     return;
   }
   if (msg.type !== 'send') return;
-  compose(msg.mail).then((m) => transporter.sendMail(m)).then(
-    (info) => parentPort.postMessage({ type: 'sent', id: msg.id, response: String(info.response ?? '') }),
-    (err) =>
-      parentPort.postMessage({
-        type: 'error',
-        id: msg.id,
-        error: {
-          message: String(err?.message ?? err),
-          code: err?.code,
-          responseCode: err?.responseCode,
-          response: err?.response,
-          command: err?.command,
-        },
-      }),
-  );
+  waiting.push(msg);
+  pump();
 });
