@@ -14,11 +14,14 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 
 const transporter = nodemailer.createTransport(workerData.options);
 
-/** The whole message in one buffer before it asks the pool for a connection (see MailTransport). */
+/**
+ * The whole message in one buffer before it asks the pool for a connection (see MailTransport). The
+ * Message-ID goes along only so nodemailer need not draw a random one for the raw message (it is in the bytes).
+ */
 async function compose(mail) {
   const message = new MailComposer(mail).compile();
   const { from, to } = message.getEnvelope();
-  return { envelope: { from: from || undefined, to }, raw: await message.build() };
+  return { envelope: { from: from || undefined, to }, raw: await message.build(), messageId: mail.messageId };
 }
 
 /**
