@@ -9,19 +9,33 @@
 // Messages out: { type: 'sent', id, response }  |  { type: 'error', id, error: { message, code, responseCode, response, command } }
 // After 'close' the thread ends once the pool's connections are closed.
 import { parentPort, workerData } from 'node:worker_threads';
-import nodemailer from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
-
-const transporter = nodemailer.createTransport(workerData.options);
+import MimeNode from 'nodemailer/lib/mime-node';
+import SMTPPool from 'nodemailer/lib/smtp-pool';
 
 /**
- * The whole message in one buffer before it asks the pool for a connection (see MailTransport). The
- * Message-ID goes along only so nodemailer need not draw a random one for the raw message (it is in the bytes).
+ * nodemailer's pooled SMTP transport, used through its transport interface (`send(mail, callback)` with a
+ * composed message node), as nodemailer's own Mail object uses it. Going through Mail would compose the
+ * message a second time around the finished bytes.
+ */
+const pool = new SMTPPool(workerData.options);
+
+/**
+ * The whole message in one buffer before it asks the pool for a connection (see MailTransport), as the raw
+ * message node the pool streams. The Message-ID is set on it only so that nodemailer need not draw a random
+ * one for its logs (the header is in the bytes); the fixed boundary base is never used by a raw node.
  */
 async function compose(mail) {
   const message = new MailComposer(mail).compile();
   const { from, to } = message.getEnvelope();
-  return { envelope: { from: from || undefined, to }, raw: await message.build(), messageId: mail.messageId };
+  const raw = new MimeNode('message/rfc822', { baseBoundary: 'raw' }).setRaw(await message.build());
+  raw.setEnvelope({ from: from || undefined, to });
+  raw.setHeader('Message-ID', mail.messageId);
+  return raw;
+}
+
+function send(message) {
+  return new Promise((resolve, reject) => pool.send({ data: {}, message }, (err, info) => (err ? reject(err) : resolve(info))));
 }
 
 /**
@@ -38,7 +52,7 @@ function pump() {
   while (active < AHEAD && waiting.length) {
     const msg = waiting.shift();
     active++;
-    compose(msg.mail).then((m) => transporter.sendMail(m)).then(
+    compose(msg.mail).then(send).then(
       (info) => parentPort.postMessage({ type: 'sent', id: msg.id, response: String(info.response ?? '') }),
       (err) =>
         parentPort.postMessage({
@@ -61,7 +75,7 @@ function pump() {
 
 parentPort.on('message', (msg) => {
   if (msg.type === 'close') {
-    transporter.close();
+    pool.close();
     parentPort.close();
     return;
   }
