@@ -42,21 +42,24 @@ export class MailQueue implements OnApplicationShutdown {
   }
 
   /**
-   * Hands unfinished rows to the queue in one transaction: lock a batch (SKIP LOCKED, so any number of
-   * processes can run this at once), add their jobs, mark them enqueued. If Redis refuses, the transaction
-   * rolls back and the rows stay as they were. `where` selects the rows; returns how many were handed over.
+   * Hands unfinished rows to the queue in one transaction: mark a batch enqueued (its rows locked with SKIP
+   * LOCKED, so any number of processes can run this at once), add their jobs, commit. If Redis refuses, the
+   * transaction rolls back and the rows stay as they were. `where` selects the rows; returns how many were
+   * handed over.
    */
   async enqueueFromOutbox(where: string, params: unknown[] = []): Promise<number> {
     const runner = this.db.createQueryRunner();
     await runner.connect();
     try {
       await runner.startTransaction();
-      const rows: { id: string; delay: number }[] = await runner.query(
-        `SELECT id,
-                greatest(0, floor(extract(epoch FROM next_attempt_at - now()) * 1000))::int AS delay
-         FROM outbound_emails WHERE ${where}
-         ORDER BY created_at LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`,
+      const { records: rows }: { records: { id: string; delay: number }[] } = await runner.query(
+        `UPDATE outbound_emails o SET enqueued_at = now()
+         FROM (SELECT id FROM outbound_emails WHERE ${where}
+               ORDER BY created_at LIMIT ${BATCH} FOR UPDATE SKIP LOCKED) batch
+         WHERE o.id = batch.id
+         RETURNING o.id, greatest(0, floor(extract(epoch FROM o.next_attempt_at - now()) * 1000))::int AS delay`,
         params,
+        true,
       );
       if (!rows.length) {
         await runner.commitTransaction();
@@ -69,7 +72,6 @@ export class MailQueue implements OnApplicationShutdown {
         this.reportRedisFailure(err, rows.length);
         return 0;
       }
-      await runner.query(`UPDATE outbound_emails SET enqueued_at = now() WHERE id = ANY($1::uuid[])`, [rows.map((r) => r.id)]);
       await runner.commitTransaction();
       return rows.length;
     } catch (err) {
