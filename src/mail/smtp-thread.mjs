@@ -2,8 +2,8 @@
 // pooled SMTP transport and composes the messages it sends, so an SMTP server's answer is read the moment it
 // arrives instead of waiting behind the queue and database work of the main thread: each message takes two
 // round trips (MAIL FROM, RCPT TO and DATA pipelined, then the message), and every millisecond of event-loop
-// delay on each of them is a millisecond a pooled connection stands idle. Plain JavaScript (copied next to the compiled code) so it runs the same under the
-// test runner and from dist/.
+// delay on each of them is a millisecond a pooled connection stands idle. Plain JavaScript (copied next to the
+// compiled code) so it runs the same under the test runner and from dist/.
 //
 // Messages in:  { type: 'send', id, mail } (MailComposer options)  |  { type: 'close' }
 // Messages out: { type: 'sent', id, response }  |  { type: 'error', id, error: { message, code, responseCode, response, command } }
