@@ -22,8 +22,10 @@ export function createDataSource(url: string, poolSize?: number): DataSource {
 }
 
 /**
- * The pg pool under a TypeORM data source, for the hot statements we run as named prepared statements
- * (`pool.query({ name, text, values })`): PostgreSQL parses and plans each once per connection.
+ * The pg pool under a TypeORM data source, for the hot statements we run without TypeORM's query runner: the
+ * intake INSERT as a named prepared statement (`pool.query({ name, text, values })`, parsed and planned once per
+ * connection), and the mail ledger's batched claims and sent marks, which are planned on every run (see
+ * src/queue/outbound-emails.ts).
  */
 export function driverPool(db: DataSource): pg.Pool {
   return (db.driver as PostgresDriver).master as pg.Pool;
