@@ -11,12 +11,12 @@ import { InquiriesModule } from './inquiries/inquiries.module.js';
 import { logOptions } from './common/logging.js';
 import { MailModule } from './mail/mail.module.js';
 import { QueueModule } from './queue/queue.module.js';
-import { StaffModule } from './admin/staff.module.js';
-import { AdminTopicsModule } from './admin/topics.module.js';
-import { CannedRepliesModule } from './admin/canned-replies.module.js';
-import { EmailsModule } from './admin/emails.module.js';
-import { QueuesModule } from './admin/queues.module.js';
-import { InboxModule } from './admin/inbox.module.js';
+import { StaffModule } from './admin/staff/staff.module.js';
+import { AdminTopicsModule } from './admin/topics/topics.module.js';
+import { CannedRepliesModule } from './admin/canned-replies/canned-replies.module.js';
+import { EmailsModule } from './admin/emails/emails.module.js';
+import { QueuesModule } from './admin/queues/queues.module.js';
+import { InboxModule } from './admin/inbox/inbox.module.js';
 import { InboundModule } from './inbound/inbound.module.js';
 import { PrivacyModule } from './privacy/privacy.module.js';
 

@@ -1,7 +1,7 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
-import { AuditService } from '../admin/audit.service.js';
+import { AuditService } from '../audit/audit.service.js';
 import { InvalidInput, Unauthorized } from '../common/errors.js';
 import { LoginDto, LoginResult, SetPasswordDto } from './auth.dto.js';
 import { InvitationsService } from './invitations.service.js';

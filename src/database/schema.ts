@@ -7,7 +7,7 @@ import { Foundation1764000000000 } from './migrations/1764000000000-Foundation.j
 import { Staff1764000050000 } from './migrations/1764000050000-Staff.js';
 import { Conversation1764000060000 } from './migrations/1764000060000-Conversation.js';
 import { Staff } from '../auth/staff.entity.js';
-import { CannedReply } from '../admin/canned-replies.entity.js';
+import { CannedReply } from '../admin/canned-replies/canned-replies.entity.js';
 import { StaffAdmin1764000200000 } from './migrations/1764000200000-StaffAdmin.js';
 import { OutboxNotifyAfterCommit1764000150000 } from './migrations/1764000150000-OutboxNotifyAfterCommit.js';
 import { InboxSearch1764000300000 } from './migrations/1764000300000-InboxSearch.js';

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
-import { AuditService } from '../admin/audit.service.js';
+import { AuditService } from '../audit/audit.service.js';
 import type { StaffPrincipal } from '../auth/staff.entity.js';
 import { decodeKeysetCursor, encodeKeysetCursor } from '../common/cursor.js';
 import { Conflict, InvalidInput, NotFound } from '../common/errors.js';

@@ -1,5 +1,5 @@
 import { Global, Module } from '@nestjs/common';
-import { AuditService } from '../admin/audit.service.js';
+import { AuditService } from '../audit/audit.service.js';
 import { OutboxSignal } from './outbox-signal.js';
 import { OutboxService } from './outbox.service.js';
 

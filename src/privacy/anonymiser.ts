@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { AuditService } from '../admin/audit.service.js';
+import { AuditService } from '../audit/audit.service.js';
 import type { StaffPrincipal } from '../auth/staff.entity.js';
 
 /** What personal fields become. The inquiry, its status, topic and dates stay for statistics. */

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHmac } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { AuditService } from '../admin/audit.service.js';
+import { AuditService } from '../audit/audit.service.js';
 import type { StaffPrincipal } from '../auth/staff.entity.js';
 import { InvalidInput } from '../common/errors.js';
 import { AppConfig } from '../config/app-config.js';

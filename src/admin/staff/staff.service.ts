@@ -2,12 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, Repository } from 'typeorm';
-import { InvitationsService } from '../auth/invitations.service.js';
-import { hashPassword } from '../auth/passwords.js';
-import { Staff } from '../auth/staff.entity.js';
-import type { StaffPrincipal } from '../auth/staff.entity.js';
-import { Conflict, NotFound, Unprocessable } from '../common/errors.js';
-import { AuditService } from './audit.service.js';
+import { InvitationsService } from '../../auth/invitations.service.js';
+import { hashPassword } from '../../auth/passwords.js';
+import { Staff } from '../../auth/staff.entity.js';
+import type { StaffPrincipal } from '../../auth/staff.entity.js';
+import { Conflict, NotFound, Unprocessable } from '../../common/errors.js';
+import { AuditService } from '../../audit/audit.service.js';
 import { CreateStaffDto, StaffAccountView, UpdateStaffDto } from './staff.dto.js';
 
 const view = (s: Staff): StaffAccountView => ({

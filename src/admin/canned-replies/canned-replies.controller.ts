@@ -2,8 +2,8 @@ import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, P
 import {
   ApiCreatedResponse, ApiNoContentResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation,
 } from '@nestjs/swagger';
-import { CurrentStaff, StaffApi } from '../auth/auth.decorators.js';
-import type { StaffPrincipal } from '../auth/staff.entity.js';
+import { CurrentStaff, StaffApi } from '../../auth/auth.decorators.js';
+import type { StaffPrincipal } from '../../auth/staff.entity.js';
 import { CannedReplyView, CreateCannedReplyDto, UpdateCannedReplyDto } from './canned-replies.dto.js';
 import { CannedRepliesService } from './canned-replies.service.js';
 

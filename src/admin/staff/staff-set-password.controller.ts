@@ -4,13 +4,13 @@ import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import type { Request, Response } from 'express';
 import { DataSource } from 'typeorm';
-import { SetPasswordDto } from '../auth/auth.dto.js';
-import { Public } from '../auth/auth.decorators.js';
-import { AuthService } from '../auth/auth.service.js';
-import { InvitationsService } from '../auth/invitations.service.js';
-import { FieldError, InvalidInput } from '../common/errors.js';
-import { fieldErrors } from '../common/validation.js';
-import { Pages } from '../inquiries/pages.js';
+import { SetPasswordDto } from '../../auth/auth.dto.js';
+import { Public } from '../../auth/auth.decorators.js';
+import { AuthService } from '../../auth/auth.service.js';
+import { InvitationsService } from '../../auth/invitations.service.js';
+import { FieldError, InvalidInput } from '../../common/errors.js';
+import { fieldErrors } from '../../common/validation.js';
+import { Pages } from '../../inquiries/pages.js';
 
 const TOKEN = /^[A-Za-z0-9_-]{20,100}$/;
 const MESSAGES: Record<string, string> = {

@@ -4,10 +4,10 @@ import {
   ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, Min, registerDecorator, ValidateIf,
   ValidationOptions,
 } from 'class-validator';
-import { CodePointLength, MULTI_LINE, SINGLE_LINE } from '../common/validation.js';
+import { CodePointLength, MULTI_LINE, SINGLE_LINE } from '../../common/validation.js';
 import {
   INQUIRY_STATUSES, PRIORITIES, type InquiryStatus, type Priority,
-} from '../inquiries/inquiry.entity.js';
+} from '../../inquiries/inquiry.entity.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TOPIC_KEY = /^[a-z0-9-]{1,50}$/;

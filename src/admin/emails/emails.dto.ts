@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional } from 'class-validator';
-import { PageQuery } from '../common/pagination.js';
-import { EMAIL_KINDS } from '../mail/outbound-email.entity.js';
-import type { EmailKind, EmailStatus } from '../mail/outbound-email.entity.js';
+import { PageQuery } from '../../common/pagination.js';
+import { EMAIL_KINDS } from '../../mail/outbound-email.entity.js';
+import type { EmailKind, EmailStatus } from '../../mail/outbound-email.entity.js';
 
 export const EMAIL_STATUSES = ['pending', 'sending', 'sent', 'failed'] as const;
 

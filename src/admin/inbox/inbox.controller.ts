@@ -4,8 +4,8 @@ import {
   ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiUnauthorizedResponse, ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { CurrentStaff } from '../auth/auth.decorators.js';
-import type { StaffPrincipal } from '../auth/staff.entity.js';
+import { CurrentStaff } from '../../auth/auth.decorators.js';
+import type { StaffPrincipal } from '../../auth/staff.entity.js';
 import { InboxFilterDto, InboxListQueryDto, NoteBodyDto, ReplyBodyDto, UpdateInquiryDto } from './inbox.dto.js';
 import { InboxConversationService } from './inbox-conversation.service.js';
 import { InboxListService } from './inbox-list.service.js';
@@ -13,7 +13,7 @@ import { InboxService } from './inbox.service.js';
 import {
   AuditEventView, InboxPage, InboxStats, InquiryDetail, NoteView, ReplyAccepted,
 } from './inbox-views.js';
-import { ukDate } from '../inquiries/working-days.js';
+import { ukDate } from '../../inquiries/working-days.js';
 
 /** The shared inbox (SPEC §5): list, export, detail, triage, notes, replies, audit trail and stats. */
 @ApiTags('inbox')

@@ -3,8 +3,8 @@ import {
   ApiAcceptedResponse, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import { AdminApi, CurrentStaff } from '../auth/auth.decorators.js';
-import type { StaffPrincipal } from '../auth/staff.entity.js';
+import { AdminApi, CurrentStaff } from '../../auth/auth.decorators.js';
+import type { StaffPrincipal } from '../../auth/staff.entity.js';
 import { CreateStaffDto, StaffAccountView, UpdateStaffDto } from './staff.dto.js';
 import { StaffService } from './staff.service.js';
 

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { Staff } from '../auth/staff.entity.js';
-import { InquiriesModule } from '../inquiries/inquiries.module.js';
+import { Staff } from '../../auth/staff.entity.js';
+import { InquiriesModule } from '../../inquiries/inquiries.module.js';
 import { SetPasswordPageController } from './staff-set-password.controller.js';
 import { StaffController } from './staff.controller.js';
 import { StaffService } from './staff.service.js';

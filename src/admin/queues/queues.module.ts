@@ -6,12 +6,12 @@ import { Queue } from 'bullmq';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { createHmac, randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { AuthService } from '../auth/auth.service.js';
-import { StaffAuthGuard } from '../auth/staff-auth.guard.js';
-import type { StaffPrincipal } from '../auth/staff.entity.js';
-import { TooManyRequests, Unauthorized } from '../common/errors.js';
-import { AppConfig } from '../config/app-config.js';
-import { MAIL_QUEUE } from '../queue/mail-queue.js';
+import { AuthService } from '../../auth/auth.service.js';
+import { StaffAuthGuard } from '../../auth/staff-auth.guard.js';
+import type { StaffPrincipal } from '../../auth/staff.entity.js';
+import { TooManyRequests, Unauthorized } from '../../common/errors.js';
+import { AppConfig } from '../../config/app-config.js';
+import { MAIL_QUEUE } from '../../queue/mail-queue.js';
 
 export const QUEUES_PATH = '/admin/queues';
 const REALM = 'Basic realm="Policy Inbox queues", charset="UTF-8"';

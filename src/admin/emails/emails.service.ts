@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import type { StaffPrincipal } from '../auth/staff.entity.js';
-import { Conflict, InvalidInput, NotFound } from '../common/errors.js';
-import { OutboxSignal } from '../mail/outbox-signal.js';
-import { AuditService } from './audit.service.js';
+import type { StaffPrincipal } from '../../auth/staff.entity.js';
+import { Conflict, InvalidInput, NotFound } from '../../common/errors.js';
+import { OutboxSignal } from '../../mail/outbox-signal.js';
+import { AuditService } from '../../audit/audit.service.js';
 import { EmailPage, EmailView, ListEmailsQuery } from './emails.dto.js';
 
 interface EmailRow {

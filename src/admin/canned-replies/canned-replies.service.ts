@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { Repository } from 'typeorm';
-import type { StaffPrincipal } from '../auth/staff.entity.js';
-import { NotFound } from '../common/errors.js';
+import type { StaffPrincipal } from '../../auth/staff.entity.js';
+import { NotFound } from '../../common/errors.js';
 import { CreateCannedReplyDto, CannedReplyView, UpdateCannedReplyDto } from './canned-replies.dto.js';
 import { CannedReply } from './canned-replies.entity.js';
 

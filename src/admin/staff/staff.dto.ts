@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsEmail, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { PASSWORD_MAX, PASSWORD_MIN } from '../auth/passwords.js';
-import { ROLES } from '../auth/staff.entity.js';
-import type { Role } from '../auth/staff.entity.js';
-import { CodePointLength, SINGLE_LINE } from '../common/validation.js';
+import { PASSWORD_MAX, PASSWORD_MIN } from '../../auth/passwords.js';
+import { ROLES } from '../../auth/staff.entity.js';
+import type { Role } from '../../auth/staff.entity.js';
+import { CodePointLength, SINGLE_LINE } from '../../common/validation.js';
 
 export class CreateStaffDto {
   @ApiProperty({ example: 'sam.jones@charity.example' })

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ENQUIRER_TYPES, INQUIRY_STATUSES, PRIORITIES } from '../inquiries/inquiry.entity.js';
-import { EMAIL_KINDS } from '../mail/outbound-email.entity.js';
+import { ENQUIRER_TYPES, INQUIRY_STATUSES, PRIORITIES } from '../../inquiries/inquiry.entity.js';
+import { EMAIL_KINDS } from '../../mail/outbound-email.entity.js';
 
 /** What the inbox answers: response shapes for the OpenAPI document and the service's return types. */
 export class StaffRef {

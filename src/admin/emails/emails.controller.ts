@@ -2,8 +2,8 @@ import { Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@n
 import {
   ApiBadRequestResponse, ApiConflictResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation,
 } from '@nestjs/swagger';
-import { AdminApi, CurrentStaff } from '../auth/auth.decorators.js';
-import type { StaffPrincipal } from '../auth/staff.entity.js';
+import { AdminApi, CurrentStaff } from '../../auth/auth.decorators.js';
+import type { StaffPrincipal } from '../../auth/staff.entity.js';
 import { EmailPage, EmailView, ListEmailsQuery } from './emails.dto.js';
 import { EmailsService } from './emails.service.js';
 

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional, PartialType } from '@nestjs/swagger';
 import {
   IsBoolean, IsEmail, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateIf,
 } from 'class-validator';
-import { CodePointLength, SINGLE_LINE } from '../common/validation.js';
+import { CodePointLength, SINGLE_LINE } from '../../common/validation.js';
 
 export const TOPIC_KEY = /^[a-z0-9-]{1,50}$/;
 

@@ -4,9 +4,9 @@ import { stringify } from 'csv-stringify';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { DataSource } from 'typeorm';
-import type { StaffPrincipal } from '../auth/staff.entity.js';
-import { InvalidInput } from '../common/errors.js';
-import { ukDate } from '../inquiries/working-days.js';
+import type { StaffPrincipal } from '../../auth/staff.entity.js';
+import { InvalidInput } from '../../common/errors.js';
+import { ukDate } from '../../inquiries/working-days.js';
 import { InboxFilterDto, InboxListQueryDto, isDateOnly, isUuid } from './inbox.dto.js';
 import { InboxItem, InboxPage, InboxStats } from './inbox-views.js';
 

@@ -1,6 +1,6 @@
 import { ApiProperty, PartialType } from '@nestjs/swagger';
 import { IsString, Matches } from 'class-validator';
-import { CodePointLength, MULTI_LINE, SINGLE_LINE } from '../common/validation.js';
+import { CodePointLength, MULTI_LINE, SINGLE_LINE } from '../../common/validation.js';
 
 export class CreateCannedReplyDto {
   @ApiProperty({ example: 'Thanks, we are looking into it', minLength: 1, maxLength: 200 })

@@ -1,14 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
-import type { StaffPrincipal } from '../auth/staff.entity.js';
-import { Conflict, InvalidInput, InvalidTransition, NotFound } from '../common/errors.js';
-import { AppConfig } from '../config/app-config.js';
-import type { InquiryStatus } from '../inquiries/inquiry.entity.js';
-import { REFERENCE_PATTERN } from '../inquiries/reference.js';
-import { ukDate } from '../inquiries/working-days.js';
-import { OutboxService } from '../mail/outbox.service.js';
-import { AuditService } from './audit.service.js';
+import type { StaffPrincipal } from '../../auth/staff.entity.js';
+import { Conflict, InvalidInput, InvalidTransition, NotFound } from '../../common/errors.js';
+import { AppConfig } from '../../config/app-config.js';
+import type { InquiryStatus } from '../../inquiries/inquiry.entity.js';
+import { REFERENCE_PATTERN } from '../../inquiries/reference.js';
+import { ukDate } from '../../inquiries/working-days.js';
+import { OutboxService } from '../../mail/outbox.service.js';
+import { AuditService } from '../../audit/audit.service.js';
 import { isUuid, UpdateInquiryDto } from './inbox.dto.js';
 import { AuditEventView, ConversationEntry, EmailView, InquiryDetail, NoteView } from './inbox-views.js';
 

@@ -2,8 +2,8 @@ import { Body, Controller, Get, HttpCode, Param, Patch, Post } from '@nestjs/com
 import {
   ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation,
 } from '@nestjs/swagger';
-import { AdminApi, CurrentStaff } from '../auth/auth.decorators.js';
-import type { StaffPrincipal } from '../auth/staff.entity.js';
+import { AdminApi, CurrentStaff } from '../../auth/auth.decorators.js';
+import type { StaffPrincipal } from '../../auth/staff.entity.js';
 import { AdminTopicView, CreateTopicDto, UpdateTopicDto } from './topics.dto.js';
 import { AdminTopicsService } from './topics.service.js';
 

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
-import type { StaffPrincipal } from '../auth/staff.entity.js';
-import { Conflict, NotFound } from '../common/errors.js';
-import { Topic } from '../inquiries/topic.entity.js';
-import { TopicsService } from '../inquiries/topics.service.js';
-import { AuditService } from './audit.service.js';
+import type { StaffPrincipal } from '../../auth/staff.entity.js';
+import { Conflict, NotFound } from '../../common/errors.js';
+import { Topic } from '../../inquiries/topic.entity.js';
+import { TopicsService } from '../../inquiries/topics.service.js';
+import { AuditService } from '../../audit/audit.service.js';
 import { AdminTopicView, CreateTopicDto, UpdateTopicDto } from './topics.dto.js';
 
 const view = (t: Topic): AdminTopicView => ({

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { InquiriesModule } from '../inquiries/inquiries.module.js';
-import { Topic } from '../inquiries/topic.entity.js';
+import { InquiriesModule } from '../../inquiries/inquiries.module.js';
+import { Topic } from '../../inquiries/topic.entity.js';
 import { AdminTopicsController } from './topics.controller.js';
 import { AdminTopicsService } from './topics.service.js';
 
