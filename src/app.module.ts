@@ -1,7 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoggerModule } from 'nestjs-pino';
+import { AuditModule } from './audit/audit.module.js';
+import { AuditLogModule } from './audit/audit-log.module.js';
 import { AuthModule } from './auth/auth.module.js';
+import { WebModule } from './web/web.module.js';
 import { RedisModule } from './common/redis.js';
 import { AppConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
@@ -30,6 +33,8 @@ export class AppModule {
         LoggerModule.forRoot(logOptions(config)),
         TypeOrmModule.forRoot({ ...dataSourceOptions(config.databaseUrl), autoLoadEntities: false }),
         RedisModule,
+        AuditModule,
+        WebModule,
         AuthModule,
         MailModule,
         HealthModule,
@@ -43,6 +48,7 @@ export class AppModule {
         InboxModule,
         InboundModule.forRoot(config),
         PrivacyModule.forRoot(config),
+        AuditLogModule,
       ],
     };
   }

@@ -13,6 +13,7 @@ import { AppModule } from './app.module.js';
 import { ErrorFilter } from './common/error.filter.js';
 import { validationPipe } from './common/validation.js';
 import { AppConfig } from './config/app-config.js';
+import { WebErrorPages } from './web/web-error-pages.js';
 
 export const BODY_LIMIT = '64kb';
 export const ROOT = join(import.meta.dirname, '..');
@@ -73,7 +74,7 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   app.use(express.urlencoded({ limit: BODY_LIMIT, extended: false, parameterLimit: 50 }));
   useValidatorContainer(app);
   app.useGlobalPipes(validationPipe());
-  app.useGlobalFilters(new ErrorFilter());
+  app.useGlobalFilters(new ErrorFilter(app.get(WebErrorPages)));
   app.enableShutdownHooks();
   setUpOpenApi(app);
 }

@@ -1,5 +1,5 @@
 import { applyDecorators, createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiExcludeController, ApiForbiddenResponse, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import type { StaffPrincipal } from './staff.entity.js';
 
 export const PUBLIC_ROUTE = 'policyInbox:public';
@@ -23,3 +23,14 @@ export const AdminApi = (tag: string) =>
 export const CurrentStaff = createParamDecorator(
   (_data: unknown, ctx: ExecutionContext): StaffPrincipal => ctx.switchToHttp().getRequest().staff,
 );
+
+export const STAFF_PAGE = 'policyInbox:staffPage';
+
+/**
+ * A controller of the web inbox (`/admin/…` pages): signed in by session cookie instead of a bearer token, an
+ * unsigned-in visit redirects to the sign-in page, and every post must carry the session's CSRF token.
+ */
+export const StaffWeb = () => applyDecorators(SetMetadata(STAFF_PAGE, true), ApiExcludeController());
+
+/** A web inbox controller for admins only; officers get the 403 page. */
+export const AdminWeb = () => applyDecorators(StaffWeb(), AdminOnly());

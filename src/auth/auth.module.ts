@@ -3,6 +3,8 @@ import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthController } from './auth.controller.js';
+import { SignInController, SignOutController } from './sign-in.controller.js';
+import { AccountPagesController } from './account-pages.controller.js';
 import { AuthService } from './auth.service.js';
 import { FirstAdmin } from './first-admin.js';
 import { InvitationsService } from './invitations.service.js';
@@ -10,15 +12,16 @@ import { LoginAttempts } from './login-attempts.js';
 import { Staff } from './staff.entity.js';
 import { StaffAuthGuard } from './staff-auth.guard.js';
 import { TokensService } from './tokens.service.js';
+import { SessionsService } from './sessions.service.js';
 
 @Global()
 @Module({
   imports: [JwtModule.register({}), TypeOrmModule.forFeature([Staff])],
-  controllers: [AuthController],
+  controllers: [AuthController, SignInController, SignOutController, AccountPagesController],
   providers: [
-    TokensService, StaffAuthGuard, { provide: APP_GUARD, useExisting: StaffAuthGuard },
+    TokensService, SessionsService, StaffAuthGuard, { provide: APP_GUARD, useExisting: StaffAuthGuard },
     AuthService, LoginAttempts, InvitationsService, FirstAdmin,
   ],
-  exports: [TokensService, StaffAuthGuard, AuthService, InvitationsService],
+  exports: [TokensService, SessionsService, StaffAuthGuard, AuthService, InvitationsService],
 })
 export class AuthModule {}

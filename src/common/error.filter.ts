@@ -1,13 +1,18 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
-import { DomainError, InvalidInput, TooManyRequests } from './errors.js';
+import { DomainError, InvalidInput, SignInRequired, TooManyRequests } from './errors.js';
 
 export interface ErrorBody {
   statusCode: number;
   message: string;
   errors?: { field: string; message: string }[];
   correlationId?: string;
+}
+
+export interface ErrorPages {
+  handles(req: Request): boolean;
+  render(req: Request, res: Response, body: ErrorBody, exception: unknown): void;
 }
 
 /** Errors that body-parser and other express middleware raise for a client's bad request. */
@@ -26,6 +31,9 @@ const CLIENT_ERROR_MESSAGES: Record<string, string> = {
 export class ErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('HTTP');
 
+  /** `pages` draws errors on the web inbox's paths as pages (a sign-in redirect, a 403 page) instead of JSON. */
+  constructor(private readonly pages?: ErrorPages) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
     const res = ctx.getResponse<Response>();
@@ -33,8 +41,7 @@ export class ErrorFilter implements ExceptionFilter {
     const { body, headers } = this.toBody(exception, req);
     if (res.headersSent) return;
     for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
-    const renderer = (req as Request & { renderError?: (b: ErrorBody) => boolean }).renderError;
-    if (renderer && renderer(body)) return;
+    if (this.pages?.handles(req)) return this.pages.render(req, res, body, exception);
     res.status(body.statusCode).json(body);
   }
 
@@ -47,6 +54,9 @@ export class ErrorFilter implements ExceptionFilter {
         body: { statusCode: 429, message: exception.message },
         headers: { 'Retry-After': String(Math.max(1, Math.ceil(exception.retryAfterSeconds))) },
       };
+    }
+    if (exception instanceof SignInRequired) {
+      return { body: { statusCode: 401, message: exception.message }, headers: {} };
     }
     if (exception instanceof DomainError) {
       return { body: { statusCode: exception.statusCode, message: exception.message }, headers: {} };

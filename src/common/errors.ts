@@ -52,3 +52,11 @@ export class TooManyRequests extends DomainError {
 export class ServiceUnavailable extends DomainError {
   readonly statusCode = 503;
 }
+
+/** A web inbox page asked for without a session: the answer is a 303 to the sign-in page, which comes back to `next`. */
+export class SignInRequired extends DomainError {
+  readonly statusCode = 401;
+  constructor(readonly next: string) {
+    super('Sign in to use the staff inbox');
+  }
+}

@@ -12,6 +12,7 @@ import { StaffAdmin1764000200000 } from './migrations/1764000200000-StaffAdmin.j
 import { OutboxNotifyAfterCommit1764000150000 } from './migrations/1764000150000-OutboxNotifyAfterCommit.js';
 import { InboxSearch1764000300000 } from './migrations/1764000300000-InboxSearch.js';
 import { InboundAndPrivacy1764000400000 } from './migrations/1764000400000-InboundAndPrivacy.js';
+import { StaffSessions1764000500000 } from './migrations/1764000500000-StaffSessions.js';
 
 export const ENTITIES = [Topic, Inquiry, OutboundEmail, Staff, CannedReply];
 
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   StaffAdmin1764000200000,
   InboxSearch1764000300000,
   InboundAndPrivacy1764000400000,
+  StaffSessions1764000500000,
 ];

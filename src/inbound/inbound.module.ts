@@ -7,6 +7,7 @@ import { InboundSmtpListener } from './inbound-smtp.listener.js';
 import { InboundStore } from './inbound-store.js';
 import { InboundAdminController, InboundWebhookController } from './inbound.controller.js';
 import { InboundProcessor } from './inbound.processor.js';
+import { HoldingPenPagesController } from './holding-pen-pages.controller.js';
 import { InboundQueue, RUN_INBOUND_WORKER } from './inbound.queue.js';
 
 /**
@@ -25,7 +26,7 @@ export class InboundModule {
     if (http) providers.push(InboundSmtpListener);
     return {
       module: InboundModule,
-      controllers: http ? [InboundWebhookController, InboundAdminController] : [],
+      controllers: http ? [InboundWebhookController, InboundAdminController, HoldingPenPagesController] : [],
       providers,
       exports: [InboundProcessor, InboundStore, ...(http ? [InboundSmtpListener] : [])],
     };

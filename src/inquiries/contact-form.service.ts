@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
-import { doubleCsrf } from 'csrf-csrf';
 import type { Request, Response } from 'express';
 import { randomBytes } from 'node:crypto';
 import { FieldError, InvalidInput, TooManyRequests } from '../common/errors.js';
+import { FormCsrf } from '../common/form-csrf.js';
 import { fieldErrors } from '../common/validation.js';
 import { AppConfig } from '../config/app-config.js';
 import { CreateInquiryDto } from './create-inquiry.dto.js';
@@ -13,7 +13,6 @@ import { ENQUIRER_TYPES } from './inquiry.entity.js';
 import { TopicsService } from './topics.service.js';
 import { sign, verify } from './signed.js';
 
-const VISITOR_COOKIE = 'pi_visitor';
 const FORM_FIELDS = ['name', 'email', 'organisation', 'enquirerType', 'topic', 'subject', 'message', 'consent', 'website', 'sourceUrl'] as const;
 type FormValues = Partial<Record<(typeof FORM_FIELDS)[number], string>>;
 
@@ -63,17 +62,10 @@ export interface FormView {
 /** The no-JavaScript form of SPEC §3.1 over the same service as the JSON API. */
 @Injectable()
 export class ContactFormService {
-  private readonly csrf;
+  private readonly csrf: FormCsrf;
 
   constructor(private readonly inquiries: InquiriesService, private readonly topics: TopicsService, private readonly config: AppConfig) {
-    const secure = config.publicBaseUrl.startsWith('https://');
-    this.csrf = doubleCsrf({
-      getSecret: () => config.appSecret,
-      getSessionIdentifier: (req) => (req.cookies?.[VISITOR_COOKIE] as string | undefined) ?? '',
-      cookieName: secure ? '__Host-pi_csrf' : 'pi_csrf',
-      cookieOptions: { sameSite: 'lax', secure, httpOnly: true, path: '/' },
-      getCsrfTokenFromRequest: (req) => (req.body as Record<string, string> | undefined)?._csrf,
-    });
+    this.csrf = new FormCsrf(config.appSecret, config.publicBaseUrl);
   }
 
   async blank(req: Request, res: Response): Promise<FormView> {
@@ -83,7 +75,7 @@ export class ContactFormService {
 
   async submit(req: Request, res: Response): Promise<FormView> {
     const body = (req.body ?? {}) as Record<string, unknown>;
-    if (!this.csrf.validateRequest(req)) {
+    if (!this.csrf.valid(req)) {
       return { status: 403, view: 'problem.njk', context: {
         title: 'Your form has expired',
         text: 'For your security, the form could not be sent. Go back to the form, check your answers and send it again.',
@@ -143,12 +135,7 @@ export class ContactFormService {
   }
 
   private async formView(req: Request, res: Response, status: number, values: FormValues, errors: FieldError[]): Promise<FormView> {
-    if (!req.cookies?.[VISITOR_COOKIE]) {
-      const id = randomBytes(18).toString('base64url');
-      req.cookies = { ...(req.cookies ?? {}), [VISITOR_COOKIE]: id };
-      res.cookie(VISITOR_COOKIE, id, { httpOnly: true, sameSite: 'lax', secure: this.config.publicBaseUrl.startsWith('https://'), path: '/' });
-    }
-    const csrfToken = this.csrf.generateCsrfToken(req, res, { overwrite: false, validateOnReuse: false });
+    const csrfToken = this.csrf.token(req, res);
     const formToken = sign(this.config.appSecret, 'contact-form', { n: randomBytes(12).toString('base64url'), t: Date.now() } satisfies FormToken);
     const friendly = errors
       .filter((e) => (FORM_FIELDS as readonly string[]).includes(e.field))

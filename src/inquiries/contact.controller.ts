@@ -3,7 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { Public } from '../auth/auth.decorators.js';
 import { ContactFormService, FormView } from './contact-form.service.js';
-import { Pages } from './pages.js';
+import { Pages } from '../web/pages.js';
 
 /** The public pages: the "Email the team" form, its confirmation and the privacy notice. */
 @ApiExcludeController()

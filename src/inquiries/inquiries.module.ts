@@ -3,7 +3,6 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ActiveTopicRule } from './create-inquiry.dto.js';
 import { ContactFormService } from './contact-form.service.js';
 import { ContactController } from './contact.controller.js';
-import { Pages } from './pages.js';
 import { InquiriesController } from './inquiries.controller.js';
 import { InquiriesService } from './inquiries.service.js';
 import { Inquiry } from './inquiry.entity.js';
@@ -14,7 +13,7 @@ import { TopicsService } from './topics.service.js';
 @Module({
   imports: [TypeOrmModule.forFeature([Inquiry, Topic])],
   controllers: [InquiriesController, ContactController],
-  providers: [InquiriesService, TopicsService, SubmissionLimits, ActiveTopicRule, ContactFormService, Pages],
-  exports: [InquiriesService, TopicsService, Pages],
+  providers: [InquiriesService, TopicsService, SubmissionLimits, ActiveTopicRule, ContactFormService],
+  exports: [InquiriesService, TopicsService],
 })
 export class InquiriesModule {}

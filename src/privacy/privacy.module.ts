@@ -5,6 +5,7 @@ import { DataSubjectsService } from './data-subjects.service.js';
 import { DigestService } from './digest.service.js';
 import { MaintenanceQueue, RUN_MAINTENANCE } from './maintenance.queue.js';
 import { PrivacyController } from './privacy.controller.js';
+import { DataProtectionPagesController } from './data-protection-pages.controller.js';
 import { RetentionService } from './retention.service.js';
 
 /**
@@ -20,7 +21,7 @@ export class PrivacyModule {
     ];
     return {
       module: PrivacyModule,
-      controllers: options.http ?? true ? [PrivacyController] : [],
+      controllers: options.http ?? true ? [PrivacyController, DataProtectionPagesController] : [],
       providers,
       exports: [RetentionService, DigestService],
     };

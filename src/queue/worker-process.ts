@@ -8,6 +8,7 @@ import { ConfigModule } from '../config/config.module.js';
 import { dataSourceOptions } from '../database/data-source.js';
 import { RedisModule } from '../common/redis.js';
 import { InboundModule } from '../inbound/inbound.module.js';
+import { AuditModule } from '../audit/audit.module.js';
 import { MailModule } from '../mail/mail.module.js';
 import { PrivacyModule } from '../privacy/privacy.module.js';
 import { QueueModule } from './queue.module.js';
@@ -33,6 +34,7 @@ export async function startWorkers(config: AppConfig): Promise<INestApplicationC
         // Claims and sent marks are batched into one statement each, so a few connections serve any concurrency.
         TypeOrmModule.forRoot({ ...dataSourceOptions(config.databaseUrl, WORKER_DB_POOL), autoLoadEntities: false }),
         RedisModule,
+        AuditModule,
         MailModule,
         QueueModule.forRoot(config, { workers: true }),
         // Answers by email, the daily digest and retention run wherever workers run.

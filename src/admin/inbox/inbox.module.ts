@@ -3,10 +3,13 @@ import { InboxConversationService } from './inbox-conversation.service.js';
 import { InboxController } from './inbox.controller.js';
 import { InboxListService } from './inbox-list.service.js';
 import { InboxService } from './inbox.service.js';
+import { InboxPagesController } from './inbox-pages.controller.js';
+import { InquiryPagesController } from './inquiry-pages.controller.js';
+import { StatisticsPagesController } from './statistics-pages.controller.js';
 
 /** The staff inbox: list, detail, triage, notes, replies, audit trail, export and stats. */
 @Module({
-  controllers: [InboxController],
+  controllers: [InboxController, InboxPagesController, InquiryPagesController, StatisticsPagesController],
   providers: [InboxListService, InboxService, InboxConversationService],
 })
 export class InboxModule {}

@@ -10,7 +10,7 @@ import { AuthService } from '../../auth/auth.service.js';
 import { InvitationsService } from '../../auth/invitations.service.js';
 import { FieldError, InvalidInput } from '../../common/errors.js';
 import { fieldErrors } from '../../common/validation.js';
-import { Pages } from '../../inquiries/pages.js';
+import { Pages } from '../../web/pages.js';
 
 const TOKEN = /^[A-Za-z0-9_-]{20,100}$/;
 const MESSAGES: Record<string, string> = {
