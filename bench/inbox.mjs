@@ -177,7 +177,7 @@ async function main() {
   const { loadConfig } = await dist('config/app-config.js');
   const { createApp } = await dist('app.setup.js');
   const { TokensService } = await dist('auth/tokens.service.js');
-  const { encodeCursor } = await dist('admin/inbox-list.service.js');
+  const { encodeCursor } = await dist('admin/inbox/inbox-list.service.js');
   const url = databaseUrl(DB);
   const started = Date.now();
   const exists = await withAdmin(async (c) => (await c.query(`SELECT 1 FROM pg_database WHERE datname = $1`, [DB])).rowCount > 0);
