@@ -1,6 +1,36 @@
+import { RequestMethod } from '@nestjs/common';
+import { ModulesContainer, Reflector } from '@nestjs/core';
 import request from 'supertest';
+import { ADMIN_ONLY, STAFF_PAGE } from '../src/auth/auth.decorators.js';
 import { createTestApp, TestApp } from './support/app.js';
-import { createStaffWithPassword, csrfOf, TEST_PASSWORD } from './support/web.js';
+import { createStaff } from './support/staff.js';
+import { createStaffWithPassword, csrfOf, TEST_PASSWORD, webSignIn } from './support/web.js';
+
+/** Every route of a web inbox controller (@StaffWeb/@AdminWeb), from Nest's own module graph. */
+function webRoutes(t: TestApp): { method: string; path: string; adminOnly: boolean }[] {
+  const reflector = new Reflector();
+  const out: { method: string; path: string; adminOnly: boolean }[] = [];
+  for (const module of t.app.get(ModulesContainer).values()) {
+    for (const wrapper of module.controllers.values()) {
+      const ctrl = wrapper.metatype as (new (...args: never[]) => unknown) | null;
+      if (!ctrl || !reflector.get(STAFF_PAGE, ctrl)) continue;
+      const base = [Reflect.getMetadata('path', ctrl) ?? ''].flat()[0] as string;
+      for (const name of Object.getOwnPropertyNames(ctrl.prototype)) {
+        const handler = ctrl.prototype[name];
+        if (name === 'constructor' || typeof handler !== 'function' || Reflect.getMetadata('method', handler) === undefined) continue;
+        const method = RequestMethod[Reflect.getMetadata('method', handler) as number];
+        for (const sub of [Reflect.getMetadata('path', handler) ?? ''].flat() as string[]) {
+          out.push({
+            method,
+            path: `/${[base, sub].join('/')}`.replace(/\/+/g, '/').replace(/(.)\/$/, '$1'),
+            adminOnly: Boolean(reflector.getAllAndOverride(ADMIN_ONLY, [handler, ctrl])),
+          });
+        }
+      }
+    }
+  }
+  return out;
+}
 
 describe('signing in to the web inbox', () => {
   let t: TestApp;
@@ -60,5 +90,96 @@ describe('signing in to the web inbox', () => {
   it('refuses a sign-in post without its CSRF token', async () => {
     const officer = await createStaffWithPassword(t);
     await request(t.http).post('/admin/login').type('form').send({ email: officer.email, password: TEST_PASSWORD }).expect(403);
+  });
+
+  it('ends the session at once on "Sign out": the old cookie opens nothing', async () => {
+    const officer = await createStaffWithPassword(t);
+    const { agent, csrf } = await webSignIn(t, officer.email);
+    const cookie = (await t.db.query(`SELECT count(*)::int AS n FROM staff_sessions WHERE staff_id = $1`, [officer.id]))[0].n;
+    expect(cookie).toBe(1);
+    const jar = agent.jar.getCookie('pi_session', { path: '/', domain: '127.0.0.1', secure: false, script: false } as never);
+    const res = await agent.post('/admin/logout').type('form').send({ _csrf: csrf }).expect(303);
+    expect(res.headers.location).toBe('/admin/login?signedOut=1');
+    expect((await t.db.query(`SELECT count(*)::int AS n FROM staff_sessions WHERE staff_id = $1`, [officer.id]))[0].n).toBe(0);
+    // The cookie as it was before signing out (a copy someone kept) is refused too.
+    const old = await request(t.http).get('/admin/inbox').set('Cookie', `pi_session=${jar?.value ?? 'x'}`).expect(303);
+    expect(old.headers.location).toBe('/admin/login');
+  });
+
+  it('refuses a post without the session\'s CSRF token (403), and keeps the session', async () => {
+    const officer = await createStaffWithPassword(t);
+    const { agent, csrf } = await webSignIn(t, officer.email);
+    await agent.post('/admin/logout').type('form').send({}).expect(403);
+    await agent.post('/admin/logout').type('form').send({ _csrf: `${csrf.slice(0, -1)}x` }).expect(403);
+    expect((await t.db.query(`SELECT count(*)::int AS n FROM staff_sessions WHERE staff_id = $1`, [officer.id]))[0].n).toBe(1);
+  });
+
+  it('ends a session after 2 hours without use and 12 hours after sign-in', async () => {
+    const officer = await createStaffWithPassword(t);
+    const idle = await webSignIn(t, officer.email);
+    await t.db.query(`UPDATE staff_sessions SET last_seen_at = now() - interval '2 hours 1 minute' WHERE staff_id = $1`, [officer.id]);
+    expect((await idle.agent.get('/admin/saved-replies')).status).toBe(303);
+    const long = await webSignIn(t, officer.email);
+    await t.db.query(`UPDATE staff_sessions SET created_at = now() - interval '12 hours 1 minute' WHERE staff_id = $1`, [officer.id]);
+    expect((await long.agent.get('/admin/saved-replies')).status).toBe(303);
+    const fresh = await webSignIn(t, officer.email);
+    expect((await fresh.agent.get('/admin/saved-replies')).status).not.toBe(303);
+  });
+
+  it('ends every session of an account that is deactivated or whose password is changed', async () => {
+    const admin = await createStaff(t, 'admin');
+    const officer = await createStaffWithPassword(t);
+    const { agent } = await webSignIn(t, officer.email);
+    expect((await agent.get('/admin/saved-replies')).status).not.toBe(303);
+    await request(t.http).patch(`/api/admin/staff/${officer.id}`).set('Authorization', admin.auth).send({ active: false }).expect(200);
+    expect((await agent.get('/admin/saved-replies')).headers.location).toBe('/admin/login?next=%2Fadmin%2Fsaved-replies');
+    const other = await createStaffWithPassword(t);
+    const second = await webSignIn(t, other.email);
+    await t.db.query(`UPDATE staff SET token_version = token_version + 1 WHERE id = $1`, [other.id]);
+    expect((await second.agent.get('/admin/saved-replies')).status).toBe(303);
+  });
+
+  it('locks an address after 5 failed sign-ins, saying how long to wait', async () => {
+    const officer = await createStaffWithPassword(t);
+    const agent = request.agent(t.http);
+    const form = await agent.get('/admin/login');
+    const csrf = csrfOf(form.text);
+    for (let i = 0; i < 5; i++) {
+      await agent.post('/admin/login').type('form').send({ _csrf: csrf, email: officer.email, password: `wrong ${i}` }).expect(401);
+    }
+    const locked = await agent.post('/admin/login').type('form').send({ _csrf: csrf, email: officer.email, password: TEST_PASSWORD }).expect(429);
+    expect(Number(locked.headers['retry-after'])).toBeGreaterThan(60);
+    expect(locked.text).toContain('There is a problem');
+    expect(locked.text).toMatch(/Wait 1[45] minutes/);
+  });
+
+  it('answers an officer with the 403 page on every admin page, GET and POST alike', async () => {
+    const officer = await createStaffWithPassword(t);
+    const { agent, csrf } = await webSignIn(t, officer.email);
+    const routes = webRoutes(t).filter((r) => r.adminOnly);
+    const seen: string[] = [];
+    for (const r of routes) {
+      const url = r.path.replace(/:[A-Za-z0-9_]+/g, '0b9c3f4e-8d7a-4c21-9e5f-3a2b1c0d9e8f');
+      const res = r.method === 'GET' ? await agent.get(url) : await agent.post(url).type('form').send({ _csrf: csrf });
+      seen.push(`${r.method} ${r.path} -> ${res.status}`);
+      expect(`${r.method} ${r.path} -> ${res.status}`).toBe(`${r.method} ${r.path} -> 403`);
+      expect(res.text).toContain('You need to be an admin to use this page');
+    }
+    expect(seen.length).toBe(routes.length);
+  });
+
+  it('marks the cookie Secure (and __Host-) when the service is on https', async () => {
+    const secure = await createTestApp({ env: { PUBLIC_BASE_URL: 'https://inbox.charity.example' } });
+    try {
+      const officer = await createStaffWithPassword(secure);
+      const agent = request.agent(secure.http);
+      const form = await agent.get('/admin/login');
+      const res = await request(secure.http).post('/admin/login').type('form')
+        .set('Cookie', ([] as string[]).concat(form.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).join('; '))
+        .send({ _csrf: csrfOf(form.text), email: officer.email, password: TEST_PASSWORD }).expect(303);
+      expect(String(res.headers['set-cookie'])).toMatch(/__Host-pi_session=[^;]+; Max-Age=43200; Path=\/; Expires=[^;]+; HttpOnly; Secure; SameSite=Lax/);
+    } finally {
+      await secure.close();
+    }
   });
 });

@@ -26,8 +26,11 @@ export function csrfOf(html: string): string {
 export async function webSignIn(t: TestApp, email: string, password = TEST_PASSWORD): Promise<{ agent: ReturnType<typeof request.agent>; csrf: string }> {
   const agent = request.agent(t.http);
   const form = await agent.get('/admin/login').expect(200);
-  const res = await agent.post('/admin/login').type('form').send({ _csrf: csrfOf(form.text), email, password, next: '/admin/account' });
+  const res = await agent.post('/admin/login').type('form').send({ _csrf: csrfOf(form.text), email, password });
   if (res.status !== 303) throw new Error(`Sign-in answered ${res.status}: ${res.text.slice(0, 300)}`);
-  const page = await agent.get('/admin/account');
-  return { agent, csrf: csrfOf(page.text) };
+  // The newest session of this person is the one just started; its token is what every page's forms carry.
+  const [session] = await t.db.query(
+    `SELECT ss.csrf_token FROM staff_sessions ss JOIN staff s ON s.id = ss.staff_id
+      WHERE lower(s.email) = lower($1) ORDER BY ss.created_at DESC LIMIT 1`, [email]);
+  return { agent, csrf: session.csrf_token };
 }
