@@ -9,5 +9,6 @@ import { SavedRepliesPagesController } from './saved-replies-pages.controller.js
   imports: [TypeOrmModule.forFeature([CannedReply])],
   controllers: [CannedRepliesController, SavedRepliesPagesController],
   providers: [CannedRepliesService],
+  exports: [CannedRepliesService],
 })
 export class CannedRepliesModule {}

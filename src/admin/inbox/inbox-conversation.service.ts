@@ -14,6 +14,9 @@ import { NoteView, ReplyAccepted } from './inbox-views.js';
 
 const REPLYABLE: InquiryStatus[] = ['new', 'open', 'waiting'];
 
+/** Whether §5 lets staff reply to an inquiry in this status (the page says why not instead of a failing button). */
+export const canReply = (status: InquiryStatus): boolean => REPLYABLE.includes(status);
+
 /**
  * The Message-IDs of an inquiry's conversation with the enquirer, oldest first, the acknowledgement always first:
  * what a reply's References lists, and whose last entry its In-Reply-To names (SPEC §4).
@@ -56,9 +59,14 @@ export class InboxConversationService {
    * inquiry to `waiting` and records the first response time: one transaction.
    */
   async reply(idOrReference: string, body: string, actor: StaffPrincipal): Promise<ReplyAccepted> {
+    return (await this.sendReply(idOrReference, body, actor)).accepted;
+  }
+
+  /** `reply`, also answering where it went (the page's notice "Reply sent to <email>"). */
+  async sendReply(idOrReference: string, body: string, actor: StaffPrincipal): Promise<{ accepted: ReplyAccepted; recipient: string }> {
     return this.db.transaction(async (tx) => {
       const inquiry = await lockInquiry(tx, idOrReference);
-      if (!REPLYABLE.includes(inquiry.status)) {
+      if (!canReply(inquiry.status)) {
         throw new Unprocessable(`A reply can only be sent to a new, open or waiting inquiry; this one is ${inquiry.status}`);
       }
       const thread: string[] = [...new Set(
@@ -99,7 +107,10 @@ export class InboxConversationService {
           reply: { from: null, to: email.messageId },
         },
       });
-      return { id, emailId: email.id, messageId: email.messageId, status: 'waiting', version: updated.version };
+      return {
+        accepted: { id, emailId: email.id, messageId: email.messageId, status: 'waiting', version: updated.version },
+        recipient: inquiry.email,
+      };
     });
   }
 }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { CannedRepliesModule } from '../canned-replies/canned-replies.module.js';
 import { InboxConversationService } from './inbox-conversation.service.js';
 import { InboxController } from './inbox.controller.js';
 import { InboxListService } from './inbox-list.service.js';
@@ -9,6 +10,7 @@ import { StatisticsPagesController } from './statistics-pages.controller.js';
 
 /** The staff inbox: list, detail, triage, notes, replies, audit trail, export and stats. */
 @Module({
+  imports: [CannedRepliesModule],
   controllers: [InboxController, InboxPagesController, InquiryPagesController, StatisticsPagesController],
   providers: [InboxListService, InboxService, InboxConversationService],
 })

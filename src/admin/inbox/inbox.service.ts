@@ -59,6 +59,19 @@ export async function lockInquiry(tx: EntityManager, idOrReference: string): Pro
 const iso = (d: Date | string): string => new Date(d).toISOString();
 const isoOrNull = (d: Date | string | null): string | null => (d ? iso(d) : null);
 const staffRef = (id: string | null, name: string | null) => (id ? { id, name: name ?? '' } : null);
+const auditEvent = (r: Record<string, any>): AuditEventView => ({
+  at: iso(r.created_at),
+  actor: r.actor_id || r.actor_email ? { id: r.actor_id, email: r.actor_email } : null,
+  action: r.action,
+  changes: r.changes,
+});
+
+/** A staff member or topic as the inquiry page offers and names them (inactive ones only to name). */
+export interface StaffChoice { id: string; name: string; active: boolean }
+export interface TopicChoice { key: string; label: string; active: boolean }
+
+/** An audit entry with the name of who made it, for the page's history ("Sam Okafor changed …"). */
+export interface HistoryEntry extends AuditEventView { actorName: string | null }
 
 /** One inquiry: its detail, triage changes (status, priority, assignee, topic, tags) and its audit trail. */
 @Injectable()
@@ -212,11 +225,31 @@ export class InboxService {
        WHERE inquiry_id = $1 ORDER BY created_at, id`,
       [inquiry.id],
     );
-    return rows.map((r: Record<string, any>) => ({
-      at: iso(r.created_at),
-      actor: r.actor_id || r.actor_email ? { id: r.actor_id, email: r.actor_email } : null,
-      action: r.action,
-      changes: r.changes,
-    }));
+    return rows.map(auditEvent);
+  }
+
+  /**
+   * The audit trail with each actor's name, in one query (the inquiry page draws it beside the detail, so it
+   * looks the inquiry up by key itself); an unknown inquiry has no history.
+   */
+  async history(idOrReference: string): Promise<HistoryEntry[]> {
+    const key = inquiryKey(idOrReference);
+    const rows = await this.db.query(
+      `SELECT a.created_at, a.actor_id, a.actor_email, s.name AS actor_name, a.action, a.changes
+       FROM audit_events a LEFT JOIN staff s ON s.id = a.actor_id
+       WHERE a.inquiry_id = (SELECT id FROM inquiries WHERE ${key.column} = $1)
+       ORDER BY a.created_at, a.id`,
+      [key.value],
+    );
+    return rows.map((r: Record<string, any>) => ({ ...auditEvent(r), actorName: r.actor_name ?? null }));
+  }
+
+  /** Everyone who can be (or was) assigned and every topic, to offer the active ones and name the rest. */
+  async triageChoices(): Promise<{ staff: StaffChoice[]; topics: TopicChoice[] }> {
+    const [staff, topics] = await Promise.all([
+      this.db.query(`SELECT id, name, active FROM staff ORDER BY lower(name), id`),
+      this.db.query(`SELECT key, label, active FROM topics ORDER BY sort_order, label, key`),
+    ]);
+    return { staff, topics };
   }
 }
