@@ -5,6 +5,7 @@ import { AuditService } from '../audit/audit.service.js';
 import type { StaffPrincipal } from '../auth/staff.entity.js';
 import { decodeKeysetCursor, encodeKeysetCursor } from '../common/cursor.js';
 import { Conflict, InvalidInput, NotFound } from '../common/errors.js';
+import { inquiryKey } from '../admin/inbox/inbox.service.js';
 import { InboundAttacher } from './inbound-attacher.js';
 import { parseInbound } from './inbound-message.js';
 import { PageQuery } from '../common/pagination.js';
@@ -82,6 +83,30 @@ export class InboundAdminService {
       await this.attacher.attach(tx, { inboundEmailId: id, inquiryId, body: message.body, actor });
     });
     return this.view(id);
+  }
+
+  /**
+   * The holding pen page's attach: the admin names the inquiry by its reference (or id), as they read it in the
+   * inbox. An unknown one is a field error on `reference`; the rest is attach().
+   */
+  async attachByReference(id: string, reference: string, actor: StaffPrincipal): Promise<{ message: InboundEmailView; reference: string }> {
+    const unknown = () => new InvalidInput([{ field: 'reference', message: 'No inquiry has this reference' }]);
+    let key: ReturnType<typeof inquiryKey>;
+    try {
+      key = inquiryKey(reference.trim());
+    } catch {
+      throw unknown();
+    }
+    const [inquiry]: { id: string; reference: string }[] = await this.db.query(
+      `SELECT id, reference FROM inquiries WHERE ${key.column} = $1`, [key.value]);
+    if (!inquiry) throw unknown();
+    try {
+      return { message: await this.attach(id, inquiry.id, actor), reference: inquiry.reference };
+    } catch (err) {
+      // Erased between the look-up and the attach: the same answer as never there.
+      if (err instanceof InvalidInput) throw unknown();
+      throw err;
+    }
   }
 
   /** Puts a failed (or held) message through processing again; the raw bytes were kept for this. */

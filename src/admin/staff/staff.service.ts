@@ -54,13 +54,14 @@ export class StaffService {
   }
 
   /** Emails a new one-time link to set a password (an expired invitation, a forgotten password); older links stop working. */
-  async reinvite(id: string, actor: StaffPrincipal): Promise<void> {
-    await this.db.transaction(async (tx) => {
+  async reinvite(id: string, actor: StaffPrincipal): Promise<StaffAccountView> {
+    return this.db.transaction(async (tx) => {
       const member = await tx.findOne(Staff, { where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!member) throw new NotFound('No staff account has this id');
       if (!member.active) throw new Unprocessable('This account is deactivated; activate it first');
       await this.invitations.invite(tx, member);
       await this.audit.record(tx, { inquiryId: null, actor, action: 'staff.invited', changes: { id: { from: id, to: id } } });
+      return view(member);
     });
   }
 

@@ -32,6 +32,13 @@ export class AdminTopicsService {
     return (await this.topics.find({ order: { sortOrder: 'ASC', label: 'ASC' } })).map(view);
   }
 
+  /** One topic, active or not (the edit page); 404 for an unknown key. */
+  async get(key: string): Promise<AdminTopicView> {
+    const topic = await this.topics.findOneBy({ key });
+    if (!topic) throw new NotFound('No topic has this key');
+    return view(topic);
+  }
+
   async create(dto: CreateTopicDto, actor: StaffPrincipal): Promise<AdminTopicView> {
     const topic = await this.db.transaction(async (tx) => {
       const rows: unknown[] = await tx.query(
