@@ -1,17 +1,25 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
 import { stringify } from 'csv-stringify';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { DataSource } from 'typeorm';
 import type { StaffPrincipal } from '../../auth/staff.entity.js';
-import { InvalidInput } from '../../common/errors.js';
+import { FieldError, InvalidInput } from '../../common/errors.js';
+import { fieldErrors } from '../../common/validation.js';
 import { ukDate } from '../../inquiries/working-days.js';
-import { InboxFilterDto, InboxListQueryDto, isDateOnly, isUuid } from './inbox.dto.js';
+import {
+  INBOX_VIEWS, InboxFilterDto, InboxListQueryDto, InboxPageQueryDto, InboxSort, InboxView, isDateOnly, isUuid,
+} from './inbox.dto.js';
 import { InboxItem, InboxPage, InboxStats } from './inbox-views.js';
 
 const DEFAULT_LIMIT = 25;
 const EXPORT_BATCH = 500;
+/** The page counts the rows of a filtered list up to here and then says "more than"; an exact count could read them all. */
+const MATCHING_CAP = 1000;
+const FINISHED_COUNTS_TTL_MS = 60_000;
 const REFERENCE = /^POL-[0-9A-HJKMNP-TV-Z]{6}$/i;
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 /** created_at to the microsecond, in UTC: the cursor must not lose precision, or paging would skip or repeat. */
@@ -46,14 +54,17 @@ interface ItemRow {
   cursor_at: string;
 }
 
-export function encodeCursor(p: Position): string {
-  return Buffer.from(JSON.stringify([p.at, p.id])).toString('base64url');
+/** A newest-first cursor is [at, id], as the API has always made them; an oldest-first one says so: [at, id, 'oldest']. */
+export function encodeCursor(p: Position, sort: InboxSort = 'newest'): string {
+  return Buffer.from(JSON.stringify(sort === 'newest' ? [p.at, p.id] : [p.at, p.id, sort])).toString('base64url');
 }
 
-export function decodeCursor(cursor: string): Position {
+/** A cursor is only good for the order it was made in: a newest-first one would page an oldest-first list backwards. */
+export function decodeCursor(cursor: string, sort: InboxSort = 'newest'): Position {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'string' && typeof value[1] === 'string'
+    if (Array.isArray(value) && value.length === (sort === 'newest' ? 2 : 3) && (sort === 'newest' || value[2] === sort)
+      && typeof value[0] === 'string' && typeof value[1] === 'string'
       && CURSOR_AT.test(value[0]) && isUuid(value[1]) && isRealInstant(value[0])) {
       return { at: value[0], id: value[1] };
     }
@@ -75,13 +86,212 @@ export function safeCell(value: string | null | undefined): string {
   return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }
 
+/** What a view adds to the filters of §5; `unfinished` (new, open or waiting) is the page's own, never an API parameter. */
+type ListFilter = InboxFilterDto & { unfinished?: boolean };
+
+const VIEW_FILTERS: Record<InboxView, ListFilter> = {
+  unassigned: { unfinished: true, assignee: 'none' },
+  mine: { unfinished: true, assignee: 'me' },
+  open: { unfinished: true },
+  overdue: { overdue: 'true' },
+  waiting: { status: 'waiting' },
+  resolved: { status: 'resolved' },
+  spam: { status: 'spam' },
+};
+
+/** How a list is drawn besides its filters: the page's view and order. The API uses neither (all, newest first). */
+interface ListShape {
+  view?: InboxView;
+  sort?: InboxSort;
+}
+
+/** The number of inquiries in each view of the inbox page. */
+export interface InboxCounts {
+  unassigned: number;
+  mine: number;
+  open: number;
+  overdue: number;
+  waiting: number;
+  resolved: number;
+  spam: number;
+}
+
+type FinishedCounts = Pick<InboxCounts, 'resolved' | 'spam'>;
+
+export interface TopicChoice {
+  key: string;
+  label: string;
+  active: boolean;
+}
+
+export interface StaffChoice {
+  id: string;
+  name: string;
+  active: boolean;
+}
+
+/** Everything the inbox page shows for one query string, or (list null) why the list cannot be shown. */
+export interface InboxPageData {
+  /** The query as validated; null when some parameter is not right (then `errors` says which). */
+  query: InboxPageQueryDto | null;
+  /** The parameters as they were sent (text only), to show back in the forms. */
+  sent: Record<string, string>;
+  errors: FieldError[];
+  view: InboxView | null;
+  sort: InboxSort;
+  counts: InboxCounts;
+  topics: TopicChoice[];
+  staff: StaffChoice[];
+  list: {
+    items: InboxItem[];
+    nextCursor: string | null;
+    /** How many inquiries the list holds: exact, or at least `n` when `more`. */
+    total: { n: number; more: boolean };
+  } | null;
+}
+
+const FILTER_NAMES = ['status', 'topic', 'assignee', 'priority', 'overdue', 'q', 'createdFrom', 'createdTo'] as const;
+
+/** Whether any filter of §5 narrows the list (the view alone does not). */
+export const isFiltered = (q: InboxFilterDto): boolean => FILTER_NAMES.some((name) => q[name] !== undefined);
+
 /**
- * The inbox list, its CSV export and its stats. One filter builder for all three; keyset pagination on
- * (created_at DESC, id DESC), which the indexes of migration InboxSearch follow, so a page costs the same at any depth.
+ * The inbox list, its CSV export and its stats, and the inbox page's views and counts. One filter builder for all;
+ * keyset pagination on (created_at DESC, id DESC), or ASC for the page's oldest first, which the indexes of migration
+ * InboxSearch follow (read backwards for ASC), so a page costs the same at any depth.
  */
 @Injectable()
 export class InboxListService {
+  /**
+   * Resolved and spam are nearly every inquiry (about 950,000 of a million), so counting them on each page view would
+   * take far longer than the whole page may (SPEC §7: 50 ms). They move only when someone resolves an inquiry or marks
+   * it spam, so each process keeps the two counts for up to 60 s and forgets them at once when it changes a status
+   * itself (invalidateCounts); a change made by another process shows within the minute. The working views are
+   * counted fresh on every view: they read only the small partial index of unfinished inquiries.
+   */
+  private finished?: { at: number; value: FinishedCounts };
+  private finishedLoad?: { generation: number; value: Promise<FinishedCounts> };
+  private generation = 0;
+
   constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** Call after changing an inquiry's status (or anything that moves it between views): the next counts are fresh. */
+  invalidateCounts(): void {
+    this.generation++;
+    this.finished = undefined;
+  }
+
+  /** The inbox page's query string, validated: blanks (a form's "Any …") are no filter, unknown names are ignored. */
+  parsePageQuery(raw: Record<string, unknown>): InboxPageQueryDto {
+    const given = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== '' && v !== undefined));
+    const query = plainToInstance(InboxPageQueryDto, given);
+    const errors = validateSync(query, { whitelist: true, forbidUnknownValues: true, validationError: { target: false, value: true } });
+    if (errors.length) throw new InvalidInput(fieldErrors(errors));
+    if (query.cursor) decodeCursor(query.cursor, query.sort);
+    return query;
+  }
+
+  /** The inbox page (SPEC §8): the view's list with its filters and order, the views' counts, the filters' choices. */
+  async inboxPage(raw: Record<string, unknown>, staff: StaffPrincipal): Promise<InboxPageData> {
+    const sent = Object.fromEntries(Object.entries(raw).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    let query: InboxPageQueryDto | null = null;
+    let errors: FieldError[] = [];
+    try {
+      query = this.parsePageQuery(raw);
+    } catch (err) {
+      if (!(err instanceof InvalidInput)) throw err;
+      errors = err.errors;
+    }
+    // With a bad parameter the view is still the one asked for, when that one is right.
+    const view = query ? (query.view ?? 'open') : sent.view === undefined || sent.view === '' ? 'open'
+      : (INBOX_VIEWS as readonly string[]).includes(sent.view) ? sent.view as InboxView : null;
+    const sort = query?.sort ?? (sent.sort === 'oldest' ? 'oldest' : 'newest');
+    const assigneeId = query?.assignee && isUuid(query.assignee) ? query.assignee : null;
+    const [counts, choices, list] = await Promise.all([
+      this.counts(staff),
+      this.choices(assigneeId),
+      query && view ? this.viewList(query, staff, view, sort) : null,
+    ]);
+    return {
+      query, sent, errors, view, sort, counts, ...choices,
+      // Unfiltered, the list is the whole view, whose count is already there.
+      list: list && view ? { ...list, total: list.total ?? { n: counts[view], more: false } } : null,
+    };
+  }
+
+  /** How many inquiries each view holds: the working views in one pass over the unfinished ones. */
+  async counts(staff: StaffPrincipal): Promise<InboxCounts> {
+    const [[working], finished] = await Promise.all([
+      this.db.query(`
+        SELECT count(*) FILTER (WHERE assignee_id IS NULL)::int AS unassigned,
+               count(*) FILTER (WHERE assignee_id = $2::uuid)::int AS mine,
+               count(*)::int AS open,
+               count(*) FILTER (WHERE expected_response_by < $1::date)::int AS overdue,
+               count(*) FILTER (WHERE status = 'waiting')::int AS waiting
+        FROM inquiries WHERE status NOT IN ('resolved', 'spam')`, [ukDate(new Date()), staff.id]) as Promise<Omit<InboxCounts, keyof FinishedCounts>[]>,
+      this.finishedCounts(),
+    ]);
+    return { ...working, ...finished };
+  }
+
+  private finishedCounts(): Promise<FinishedCounts> {
+    if (this.finished && Date.now() - this.finished.at < FINISHED_COUNTS_TTL_MS) return Promise.resolve(this.finished.value);
+    // One count at a time per process; a count started before an invalidation is not reused after it.
+    if (this.finishedLoad?.generation === this.generation) return this.finishedLoad.value;
+    const generation = this.generation;
+    const at = Date.now();
+    const value = (this.db.query(`
+      SELECT count(*) FILTER (WHERE status = 'resolved')::int AS resolved, count(*) FILTER (WHERE status = 'spam')::int AS spam
+      FROM inquiries WHERE status IN ('resolved', 'spam')`) as Promise<FinishedCounts[]>)
+      .then(([row]) => {
+        if (generation === this.generation) this.finished = { at, value: row };
+        return row;
+      })
+      .finally(() => {
+        if (this.finishedLoad?.value === value) this.finishedLoad = undefined;
+      });
+    this.finishedLoad = { generation, value };
+    return value;
+  }
+
+  /** The topics (labels, for the list and the filter) and the staff one can filter by: the active ones, and the one asked for. */
+  private async choices(assigneeId: string | null): Promise<{ topics: TopicChoice[]; staff: StaffChoice[] }> {
+    const [row] = await this.db.query(`
+      SELECT (SELECT coalesce(json_agg(json_build_object('key', key, 'label', label, 'active', active) ORDER BY sort_order, label), '[]')
+                FROM topics) AS topics,
+             (SELECT coalesce(json_agg(json_build_object('id', id, 'name', name, 'active', active) ORDER BY name, email), '[]')
+                FROM staff WHERE active OR id = $1::uuid) AS staff`, [assigneeId]) as { topics: TopicChoice[]; staff: StaffChoice[] }[];
+    return row;
+  }
+
+  private async viewList(query: InboxPageQueryDto, staff: StaffPrincipal, view: InboxView, sort: InboxSort) {
+    const limit = query.limit ?? DEFAULT_LIMIT;
+    const after = query.cursor ? decodeCursor(query.cursor, sort) : undefined;
+    const [rows, total] = await Promise.all([
+      this.page(query, staff, after, limit + 1, { view, sort }),
+      isFiltered(query) ? this.countMatching(query, staff, view) : null,
+    ]);
+    const more = rows.length > limit;
+    const items = rows.slice(0, limit);
+    const last = items[items.length - 1];
+    return {
+      items: items.map(toItem),
+      nextCursor: more && last ? encodeCursor({ at: last.cursor_at, id: last.id }, sort) : null,
+      total,
+    };
+  }
+
+  /** How many inquiries a filtered list holds, counted up to MATCHING_CAP. */
+  private async countMatching(filters: InboxFilterDto, staff: StaffPrincipal, view: InboxView): Promise<{ n: number; more: boolean }> {
+    const params: unknown[] = [ukDate(new Date())];
+    const where = [...whereClauses(filters, staff, params), ...whereClauses(VIEW_FILTERS[view], staff, params)];
+    params.push(MATCHING_CAP + 1);
+    // $1 (today) is named in the select list so that it has a type when no overdue condition uses it.
+    const [{ n }] = await this.db.query(
+      `SELECT count(*)::int AS n FROM (SELECT $1::date FROM inquiries i WHERE ${where.join(' AND ')} LIMIT $${params.length}) m`, params,
+    ) as { n: number }[];
+    return n > MATCHING_CAP ? { n: MATCHING_CAP, more: true } : { n, more: false };
+  }
 
   async list(query: InboxListQueryDto, staff: StaffPrincipal): Promise<InboxPage> {
     const limit = query.limit ?? DEFAULT_LIMIT;
@@ -96,8 +306,12 @@ export class InboxListService {
     };
   }
 
-  /** Streams every matching inquiry as CSV in keyset batches, so memory stays flat however many there are. */
-  async exportCsv(filters: InboxFilterDto, staff: StaffPrincipal, out: Writable): Promise<void> {
+  /**
+   * Streams every matching inquiry as CSV in keyset batches, so memory stays flat however many there are. The inbox
+   * page passes its view and order too (its "Download CSV" is the list on screen); the API passes neither.
+   */
+  async exportCsv(filters: InboxFilterDto & ListShape, staff: StaffPrincipal, out: Writable): Promise<void> {
+    const shape: ListShape = { view: filters.view, sort: filters.sort };
     const csv = stringify({
       header: true,
       columns: [
@@ -111,7 +325,7 @@ export class InboxListService {
     let after: Position | undefined;
     try {
       for (;;) {
-        const rows = await this.page(filters, staff, after, EXPORT_BATCH);
+        const rows = await this.page(filters, staff, after, EXPORT_BATCH, shape);
         for (const r of rows) {
           const ok = csv.write([
             r.reference, iso(r.created_at), r.status, r.priority, r.topic_key, r.enquirer_type, safeCell(r.name),
@@ -160,12 +374,16 @@ export class InboxListService {
     };
   }
 
-  private async page(filters: InboxFilterDto, staff: StaffPrincipal, after: Position | undefined, limit: number): Promise<ItemRow[]> {
+  private async page(
+    filters: InboxFilterDto, staff: StaffPrincipal, after: Position | undefined, limit: number, shape: ListShape = {},
+  ): Promise<ItemRow[]> {
     const params: unknown[] = [ukDate(new Date())];
     const where = whereClauses(filters, staff, params);
+    if (shape.view) where.push(...whereClauses(VIEW_FILTERS[shape.view], staff, params));
+    const oldest = shape.sort === 'oldest';
     if (after) {
       params.push(`${after.at}Z`, after.id);
-      where.push(`(i.created_at, i.id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+      where.push(`(i.created_at, i.id) ${oldest ? '>' : '<'} ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
     }
     params.push(limit);
     return this.db.query(
@@ -177,7 +395,7 @@ export class InboxListService {
               to_char(i.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS cursor_at
        FROM inquiries i LEFT JOIN staff s ON s.id = i.assignee_id
        ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY i.created_at DESC, i.id DESC
+       ORDER BY ${oldest ? 'i.created_at ASC, i.id ASC' : 'i.created_at DESC, i.id DESC'}
        LIMIT $${params.length}`,
       params,
     );
@@ -185,12 +403,14 @@ export class InboxListService {
 }
 
 /** SQL conditions for the filters; `params[0]` is today's UK date. Values always travel as parameters. */
-function whereClauses(f: InboxFilterDto, staff: StaffPrincipal, params: unknown[]): string[] {
+function whereClauses(f: ListFilter, staff: StaffPrincipal, params: unknown[]): string[] {
   const p = (value: unknown) => {
     params.push(value);
     return `$${params.length}`;
   };
   const where: string[] = [];
+  // Word for word the predicate of inquiries_unfinished_created_idx, so the planner can use that small index.
+  if (f.unfinished) where.push(`i.status NOT IN ('resolved', 'spam')`);
   if (f.status) where.push(`i.status = ${p(f.status)}`);
   if (f.topic) where.push(`i.topic_key = ${p(f.topic)}`);
   if (f.priority) where.push(`i.priority = ${p(f.priority)}`);

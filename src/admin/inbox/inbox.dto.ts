@@ -94,6 +94,21 @@ export class InboxListQueryDto extends InboxFilterDto {
   cursor?: string;
 }
 
+/** The inbox page's views (SPEC §8); each is a fixed filter the page's own filters narrow further. */
+export const INBOX_VIEWS = ['unassigned', 'mine', 'open', 'overdue', 'waiting', 'resolved', 'spam'] as const;
+export type InboxView = (typeof INBOX_VIEWS)[number];
+export const INBOX_SORTS = ['newest', 'oldest'] as const;
+export type InboxSort = (typeof INBOX_SORTS)[number];
+
+/** The inbox page's query string: the list's filters and cursor, plus the view and the order (oldest first to triage). */
+export class InboxPageQueryDto extends InboxListQueryDto {
+  @IsOptional() @IsIn(INBOX_VIEWS as unknown as string[], { message: `view must be one of: ${INBOX_VIEWS.join(', ')}` })
+  view?: InboxView;
+
+  @IsOptional() @IsIn(INBOX_SORTS as unknown as string[], { message: 'sort must be newest or oldest' })
+  sort?: InboxSort;
+}
+
 const TAG_RULE = { each: true, message: 'tags must be single-line texts of 1 to 50 characters' };
 
 /** A triage change (SPEC §5). Fields left out stay as they are; `version` is the one the client last saw. */

@@ -1,0 +1,165 @@
+import type { FieldError } from '../../common/errors.js';
+import { INQUIRY_STATUSES, PRIORITIES } from '../../inquiries/inquiry.entity.js';
+import { INBOX_VIEWS, type InboxPageQueryDto, type InboxSort, type InboxView } from './inbox.dto.js';
+import { isFiltered, type InboxPageData } from './inbox-list.service.js';
+import type { InboxItem } from './inbox-views.js';
+
+/** The inbox page's view model (SPEC §8): what admin/inbox.njk shows, in words, with every link already built. */
+
+export const VIEW_LABELS: Record<InboxView, string> = {
+  unassigned: 'Unassigned',
+  mine: 'Mine',
+  open: 'All open',
+  overdue: 'Overdue',
+  waiting: 'Waiting',
+  resolved: 'Resolved',
+  spam: 'Spam',
+};
+
+/** The page's words for a bad parameter (the API's messages name parameters; these name the form's fields). */
+const PAGE_MESSAGES: Record<string, string> = {
+  view: 'Choose one of the inbox views',
+  status: 'Choose a status from the list',
+  topic: 'Choose a topic from the list',
+  assignee: 'Choose who the inquiries are assigned to from the list',
+  priority: 'Choose a priority from the list',
+  overdue: 'Only overdue must be ticked or left empty',
+  q: 'Search must be 1000 characters or fewer, without control characters',
+  createdFrom: 'Received from must be a real date',
+  createdTo: 'Received to must be a real date',
+  sort: 'Choose newest first or oldest first',
+  limit: 'The number of inquiries on a page must be a whole number from 1 to 100',
+  cursor: 'The link to this page of the list is not right. Go to the first page of the list and try again.',
+};
+
+/** Parameters with a control on the page, which the error summary links to. */
+const FIELDS = new Set(['status', 'topic', 'assignee', 'priority', 'overdue', 'q', 'createdFrom', 'createdTo', 'sort']);
+
+/** The order parameters appear in the page's links, so the same list is always the same URL. */
+const LINK_PARAMS = ['view', 'q', 'status', 'topic', 'assignee', 'priority', 'overdue', 'createdFrom', 'createdTo', 'sort', 'limit'] as const;
+type LinkParam = (typeof LINK_PARAMS)[number];
+type ListState = Partial<Record<LinkParam, string>>;
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const ukClock = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Europe/London', year: 'numeric', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+});
+
+/** "1 Dec 2026, 14:05", UK time. */
+export function ukDateTime(at: string | Date): string {
+  const part = Object.fromEntries(ukClock.formatToParts(new Date(at)).map((p) => [p.type, p.value]));
+  return `${Number(part.day)} ${MONTHS[Number(part.month) - 1]} ${part.year}, ${part.hour}:${part.minute}`;
+}
+
+/** "8 Dec 2026" from a calendar date (YYYY-MM-DD). */
+export function ukDay(date: string): string {
+  const [y, m, d] = date.split('-').map(Number);
+  return `${d} ${MONTHS[m - 1]} ${y}`;
+}
+
+const capitalised = (word: string): string => word.charAt(0).toUpperCase() + word.slice(1);
+const plural = (n: number, one: string, many: string): string => `${n.toLocaleString('en-GB')} ${n === 1 ? one : many}`;
+
+export function inboxHref(state: ListState, extra: Record<string, string> = {}, path = '/admin/inbox'): string {
+  const search = new URLSearchParams();
+  for (const name of LINK_PARAMS) if (state[name]) search.set(name, state[name]);
+  for (const [name, value] of Object.entries(extra)) search.set(name, value);
+  const qs = search.toString();
+  return qs ? `${path}?${qs}` : path;
+}
+
+/** The list's parameters as links carry them: the view always, the order only when it is not the default. */
+function listState(query: InboxPageQueryDto, view: InboxView, sort: InboxSort): ListState {
+  return {
+    view, q: query.q, status: query.status, topic: query.topic, assignee: query.assignee, priority: query.priority,
+    overdue: query.overdue, createdFrom: query.createdFrom, createdTo: query.createdTo,
+    sort: sort === 'newest' ? undefined : sort, limit: query.limit === undefined ? undefined : String(query.limit),
+  };
+}
+
+function row(item: InboxItem, topicLabels: Map<string, string>) {
+  const urgent = item.priority === 'urgent';
+  return {
+    reference: item.reference,
+    href: `/admin/inquiries/${encodeURIComponent(item.reference)}`,
+    subject: item.subject,
+    name: item.name,
+    organisation: item.organisation,
+    topic: topicLabels.get(item.topic) ?? item.topic,
+    status: capitalised(item.status),
+    priority: { label: capitalised(item.priority), tag: urgent || item.priority === 'high' ? item.priority : null },
+    assignee: item.assignee?.name ?? null,
+    received: { iso: item.createdAt, text: ukDateTime(item.createdAt) },
+    replyBy: { iso: item.expectedResponseBy, text: ukDay(item.expectedResponseBy) },
+    overdue: item.overdue,
+    urgent,
+  };
+}
+
+function pageErrors(errors: FieldError[]): FieldError[] {
+  const seen = new Set<string>();
+  return errors.filter((e) => !seen.has(e.field) && seen.add(e.field)).map((e) => ({
+    field: FIELDS.has(e.field) ? e.field : '',
+    message: PAGE_MESSAGES[e.field] ?? e.message,
+  }));
+}
+
+export function inboxPageModel(data: InboxPageData) {
+  const { view, sort } = data;
+  // Every field has a value ('' for none): the select macro compares them as text.
+  const given: ListState = data.query ? listState(data.query, view ?? 'open', sort) : data.sent;
+  const values = Object.fromEntries(LINK_PARAMS.map((n) => [n, given[n] ?? ''])) as Record<LinkParam, string>;
+  values.sort = sort;
+  const state: ListState = data.query && view ? listState(data.query, view, sort) : {};
+  const errors = pageErrors(data.errors);
+  const errorFor = Object.fromEntries(errors.filter((e) => e.field).map((e) => [e.field, e.message]));
+  const keepSort = sort === 'oldest' ? { sort } : {};
+  const label = view ? VIEW_LABELS[view] : 'Inbox';
+  const topicLabels = new Map(data.topics.map((t) => [t.key, t.label]));
+
+  // Each form sends what the other shows, so searching keeps the filters and filtering keeps the search.
+  const kept: ListState = data.query ? state : data.sent;
+  const hidden = (names: LinkParam[]) => names.filter((n) => kept[n]).map((n) => ({ name: n, value: kept[n]! }));
+  const filterNames: LinkParam[] = ['status', 'topic', 'assignee', 'priority', 'overdue', 'createdFrom', 'createdTo', 'sort'];
+
+  let list = null;
+  if (data.list && data.query && view) {
+    const { items, nextCursor, total } = data.list;
+    const count = total.more ? `more than ${plural(total.n, 'inquiry', 'inquiries')}` : plural(total.n, 'inquiry', 'inquiries');
+    list = {
+      caption: `${label}${isFiltered(data.query) ? ', filtered' : ''} – ${count}, ${sort} first`,
+      rows: items.map((i) => row(i, topicLabels)),
+      nextHref: nextCursor ? inboxHref(state, { cursor: nextCursor }) : null,
+      csvHref: inboxHref({ ...state }, {}, '/admin/inbox/export.csv'),
+    };
+  }
+
+  return {
+    title: view ? `${label} – Inbox` : 'Inbox',
+    errors,
+    errorFor,
+    values,
+    views: INBOX_VIEWS.map((key) => ({
+      key,
+      label: VIEW_LABELS[key],
+      count: data.counts[key].toLocaleString('en-GB'),
+      href: inboxHref({ view: key, ...keepSort }),
+      current: key === view,
+    })),
+    searchHidden: [{ name: 'view', value: view ?? 'open' }, ...hidden(filterNames)],
+    filtersHidden: [{ name: 'view', value: view ?? 'open' }, ...hidden(['q', 'limit'])],
+    clearHref: inboxHref({ view: view ?? 'open', ...keepSort }),
+    badCursor: data.errors.some((e) => e.field === 'cursor'),
+    choices: {
+      status: [{ value: '', label: 'Any status' }, ...INQUIRY_STATUSES.map((s) => ({ value: s, label: capitalised(s) }))],
+      topic: [{ value: '', label: 'Any topic' }, ...data.topics.map((t) => ({ value: t.key, label: t.active ? t.label : `${t.label} (no longer offered)` }))],
+      assignee: [
+        { value: '', label: 'Anyone' }, { value: 'me', label: 'Me' }, { value: 'none', label: 'Unassigned' },
+        ...data.staff.map((s) => ({ value: s.id, label: s.active ? s.name : `${s.name} (deactivated)` })),
+      ],
+      priority: [{ value: '', label: 'Any priority' }, ...[...PRIORITIES].reverse().map((p) => ({ value: p, label: capitalised(p) }))],
+      sort: [{ value: 'newest', label: 'Newest first' }, { value: 'oldest', label: 'Oldest first' }],
+    },
+    list,
+  };
+}
