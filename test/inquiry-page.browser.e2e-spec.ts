@@ -162,6 +162,7 @@ describe('the inquiry page in a real browser', () => {
     expect(await p.page.locator('#reply-body').inputValue()).toBe('A long answer I do not want to lose.');
     expect(await p.page.getByRole('button', { name: 'Send reply' }).count()).toBe(0);
     await expectNoAxeViolations(p.page, 'the inquiry page after a refused reply');
+    await screenshot(p.page, 'inquiry-reply-refused');
 
     // A status the list does not offer (a tampered form): the workflow refuses it and says why.
     await p.page.locator('#status').evaluate((el: any) => { el.add(new (globalThis as any).Option('Waiting', 'waiting')); el.value = 'waiting'; });

@@ -96,9 +96,9 @@ describe('The inquiry page (SPEC §8)', () => {
       expect(text).toContain('Asking as Health professional');
       expect(html).toContain('<a href="https://www.example.org/policy/cancer-services-in-england" rel="noopener noreferrer nofollow">https://www.example.org/policy/cancer-services-in-england</a>');
       expect(text).toContain('Sent through API');
-      expect(text).toMatch(/Received \d{1,2} \w{3,4} \d{4}, \d{2}:\d{2}/);
-      expect(text).toMatch(/Reply by \w{3}, \d{1,2} \w{3,4} \d{4}/);
-      expect(text).toMatch(/First response \d{1,2} \w{3,4} \d{4}, \d{2}:\d{2}/);
+      expect(text).toMatch(/Received \d{1,2} \w{3} \d{4}, \d{2}:\d{2}/);
+      expect(text).toMatch(/Reply by \d{1,2} \w{3} \d{4}/);
+      expect(text).toMatch(/First response \d{1,2} \w{3} \d{4}, \d{2}:\d{2}/);
       expect(text).toContain('Status Waiting');
       expect(text).toContain('Assigned to Unassigned');
       expect(text).toContain('This inquiry may contain an NHS number. Handle it with care and do not copy it into other systems.');
@@ -118,7 +118,7 @@ describe('The inquiry page (SPEC §8)', () => {
       expect(words(emails)).toMatch(/Acknowledgement .* Waiting to send/);
       expect(words(emails)).toContain('Failed: 550 mailbox unavailable');
       const history = /<summary>History \(2\)<\/summary>([\s\S]*?)<\/details>/.exec(html)![1];
-      expect(words(history)).toMatch(/\d{1,2} \w{3,4} \d{4}, \d{2}:\d{2} – Sam Okafor sent a reply \(status from New to Waiting\)/);
+      expect(words(history)).toMatch(/\d{1,2} \w{3} \d{4}, \d{2}:\d{2} – Sam Okafor sent a reply \(status from New to Waiting\)/);
       expect(words(history)).toContain('– Priya Shah added an internal note');
     });
 
@@ -144,7 +144,7 @@ describe('The inquiry page (SPEC §8)', () => {
 
     it('says overdue in words and shows the spam reason', async () => {
       const late = await insertInquiry(t, { expectedResponseBy: '2020-01-06' });
-      expect(words((await open(sam, late.reference)).text)).toMatch(/Reply by Mon, 6 Jan 2020 Overdue/);
+      expect(words((await open(sam, late.reference)).text)).toMatch(/Reply by 6 Jan 2020 Overdue/);
       const spam = await insertInquiry(t, { status: 'spam' });
       await t.db.query(`UPDATE inquiries SET spam_reason = 'form posted too fast' WHERE id = $1`, [spam.id]);
       expect(words((await open(sam, spam.reference)).text)).toContain('Marked as spam: form posted too fast.');

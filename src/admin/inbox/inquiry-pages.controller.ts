@@ -14,6 +14,7 @@ import { CannedRepliesService } from '../canned-replies/canned-replies.service.j
 import { ReplyBodyDto, UpdateInquiryDto } from './inbox.dto.js';
 import { canReply, InboxConversationService } from './inbox-conversation.service.js';
 import { InboxListService } from './inbox-list.service.js';
+import { ukDateTime, ukDay } from './inbox-page.js';
 import { HistoryEntry, InboxService, StaffChoice, TopicChoice, TRANSITIONS } from './inbox.service.js';
 import type { InquiryDetail } from './inbox-views.js';
 
@@ -228,14 +229,9 @@ function forbiddenMoveWhy(from: InquiryStatus, to: string): string {
     + `From ${STATUS_LABELS[from]} it can move to ${listInWords(allowed)}.`;
 }
 
-const UK_TIME = new Intl.DateTimeFormat('en-GB', {
-  timeZone: 'Europe/London', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
-});
-const UK_DATE = new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' });
-
-/** A moment as `<time datetime>` shows it: "1 Dec 2026, 14:05" (UK time). */
-const timeOf = (iso: string) => ({ iso, text: UK_TIME.format(new Date(iso)) });
-const dateOf = (day: string) => ({ iso: day, text: UK_DATE.format(new Date(`${day}T12:00:00Z`)) });
+/** A moment as `<time datetime>` shows it, in the inbox's words: "1 Dec 2026, 14:05" (UK time), "8 Dec 2026". */
+const timeOf = (iso: string) => ({ iso, text: ukDateTime(iso) });
+const dateOf = (day: string) => ({ iso: day, text: ukDay(day) });
 
 function deliveryOf(email: InquiryDetail['emails'][number] | undefined): { text: string; failed: boolean } {
   if (!email) return { text: 'Waiting to send', failed: false };
