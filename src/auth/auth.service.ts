@@ -2,11 +2,12 @@ import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
-import { InvalidInput, Unauthorized } from '../common/errors.js';
+import { FieldError, InvalidInput, NotFound, Unauthorized } from '../common/errors.js';
+import { codePoints } from '../common/validation.js';
 import { LoginDto, LoginResult, SetPasswordDto } from './auth.dto.js';
 import { InvitationsService } from './invitations.service.js';
 import { LoginAttempts } from './login-attempts.js';
-import { hashPassword, prepareDummyHash, verifyAgainstDummy, verifyPassword } from './passwords.js';
+import { hashPassword, PASSWORD_MAX, PASSWORD_MIN, prepareDummyHash, verifyAgainstDummy, verifyPassword } from './passwords.js';
 import { Staff } from './staff.entity.js';
 import type { StaffPrincipal } from './staff.entity.js';
 import { ACCESS_TOKEN_SECONDS, TokensService } from './tokens.service.js';
@@ -85,6 +86,45 @@ export class AuthService implements OnApplicationBootstrap {
         throw new InvalidInput([{ field: 'token', message: 'This link is not valid or has expired. Ask an admin for a new invitation.' }]);
       }
       await this.audit.record(tx, { inquiryId: null, actor: rows[0], action: 'staff.password-set' });
+    });
+  }
+
+  /**
+   * A signed-in person changes their own password: the current one must be right (a wrong one counts towards the
+   * sign-in lock-out of their address, like a failed sign-in), the new one 12 to 200 characters and not the same.
+   * token_version goes up, which ends every session and token of the account at once; the caller starts a new
+   * session for the browser that asked, with the version returned.
+   */
+  async changePassword(staffId: string, current: string, next: string): Promise<{ id: string; tokenVersion: number }> {
+    const member = await this.staff.findOneBy({ id: staffId });
+    if (!member || !member.active) throw new NotFound('No active staff account has this id');
+    await this.attempts.assertNotLocked(member.email);
+    const errors: FieldError[] = [];
+    if (!current) errors.push({ field: 'currentPassword', message: 'currentPassword is required' });
+    if (codePoints(next) < PASSWORD_MIN || codePoints(next) > PASSWORD_MAX) {
+      errors.push({ field: 'newPassword', message: `newPassword must be between ${PASSWORD_MIN} and ${PASSWORD_MAX} characters` });
+    }
+    if (errors.length) throw new InvalidInput(errors);
+    const right = member.passwordHash && current.length <= PASSWORD_MAX
+      ? await verifyPassword(member.passwordHash, current)
+      : await verifyAgainstDummy(current);
+    if (!right) {
+      await this.attempts.fail(member.email);
+      throw new InvalidInput([{ field: 'currentPassword', message: 'currentPassword is not right' }]);
+    }
+    if (current === next) throw new InvalidInput([{ field: 'newPassword', message: 'newPassword must be different from the current password' }]);
+    const hash = await hashPassword(next);
+    return this.db.transaction(async (tx) => {
+      const rows: { id: string; email: string; token_version: number }[] = await tx.query(
+        `WITH changed AS (
+           UPDATE staff SET password_hash = $2, token_version = token_version + 1, updated_at = now()
+            WHERE id = $1 AND active RETURNING id, email, token_version)
+         SELECT id, email, token_version FROM changed`,
+        [member.id, hash],
+      );
+      if (!rows.length) throw new NotFound('No active staff account has this id');
+      await this.audit.record(tx, { inquiryId: null, actor: rows[0], action: 'staff.password-changed' });
+      return { id: rows[0].id, tokenVersion: rows[0].token_version };
     });
   }
 }

@@ -13,6 +13,7 @@ import { OutboxNotifyAfterCommit1764000150000 } from './migrations/1764000150000
 import { InboxSearch1764000300000 } from './migrations/1764000300000-InboxSearch.js';
 import { InboundAndPrivacy1764000400000 } from './migrations/1764000400000-InboundAndPrivacy.js';
 import { StaffSessions1764000500000 } from './migrations/1764000500000-StaffSessions.js';
+import { AuditLog1764000650000 } from './migrations/1764000650000-AuditLog.js';
 
 export const ENTITIES = [Topic, Inquiry, OutboundEmail, Staff, CannedReply];
 
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   InboxSearch1764000300000,
   InboundAndPrivacy1764000400000,
   StaffSessions1764000500000,
+  AuditLog1764000650000,
 ];

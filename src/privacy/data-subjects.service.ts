@@ -83,6 +83,21 @@ export class DataSubjectsService {
     });
   }
 
+  /**
+   * Erasure from the web page, where the address must be typed twice: the two must be the same address, so a slip
+   * of one key erases nobody. InvalidInput names `email` or `confirmation`.
+   */
+  async eraseConfirmed(email: string, confirmation: string, actor: StaffPrincipal): Promise<ErasureResult> {
+    const address = this.address(email);
+    if (!confirmation.trim()) {
+      throw new InvalidInput([{ field: 'confirmation', message: 'confirmation must be the email address typed again' }]);
+    }
+    if (confirmation.trim().toLowerCase() !== address) {
+      throw new InvalidInput([{ field: 'confirmation', message: 'confirmation must be the same email address' }]);
+    }
+    return this.erase(address, actor);
+  }
+
   private address(email: string): string {
     const address = email.trim().toLowerCase();
     if (!ADDRESS.test(address) || address.length > 254) {

@@ -7,11 +7,12 @@ import { InboxService } from './inbox.service.js';
 import { InboxPagesController } from './inbox-pages.controller.js';
 import { InquiryPagesController } from './inquiry-pages.controller.js';
 import { StatisticsPagesController } from './statistics-pages.controller.js';
+import { StatisticsService } from './statistics.service.js';
 
 /** The staff inbox: list, detail, triage, notes, replies, audit trail, export and stats. */
 @Module({
   imports: [CannedRepliesModule],
   controllers: [InboxController, InboxPagesController, InquiryPagesController, StatisticsPagesController],
-  providers: [InboxListService, InboxService, InboxConversationService],
+  providers: [InboxListService, InboxService, InboxConversationService, StatisticsService],
 })
 export class InboxModule {}
