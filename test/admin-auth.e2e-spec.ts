@@ -188,7 +188,7 @@ describe('staff sign-in', () => {
       expect(res.body.staff).toEqual({ id: created.body.id, email, name: 'Priya Shah', role: 'officer' });
       await login(email, 'another new password').expect(401);
       const audit = await t.db.query(`SELECT action FROM audit_events WHERE changes->'id'->>'to' = $1 OR actor_id::text = $1 ORDER BY created_at`, [created.body.id]);
-      expect(audit.map((a: { action: string }) => a.action)).toEqual(['staff.invited', 'staff.password-set']);
+      expect(audit.map((a: { action: string }) => a.action)).toEqual(['staff.invited', 'staff.password-set', 'auth.signed-in']);
     });
 
     it('serves the page the link opens: a form that sets the password without JavaScript', async () => {

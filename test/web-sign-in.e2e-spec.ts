@@ -182,4 +182,19 @@ describe('signing in to the web inbox', () => {
       await secure.close();
     }
   });
+
+  it('audits sign-ins, and a refused one by a keyed hash, never the address', async () => {
+    const officer = await createStaffWithPassword(t);
+    await webSignIn(t, officer.email);
+    const ok = await t.db.query(`SELECT actor_id, actor_email FROM audit_events WHERE action = 'auth.signed-in' AND actor_id = $1`, [officer.id]);
+    expect(ok).toEqual([{ actor_id: officer.id, actor_email: officer.email }]);
+    const agent = request.agent(t.http);
+    const form = await agent.get('/admin/login');
+    const address = `nobody.${Date.now()}@charity.example`;
+    await agent.post('/admin/login').type('form').send({ _csrf: csrfOf(form.text), email: address, password: 'wrong password' }).expect(401);
+    const refused = await t.db.query(`SELECT actor_id, changes FROM audit_events WHERE action = 'auth.sign-in-refused' ORDER BY created_at DESC LIMIT 1`);
+    expect(refused[0].actor_id).toBeNull();
+    expect(refused[0].changes).toEqual({ subjectHash: { from: null, to: expect.stringMatching(/^[0-9a-f]{32}$/) }, reason: { from: null, to: 'credentials' } });
+    expect(JSON.stringify(refused)).not.toContain('nobody');
+  });
 });

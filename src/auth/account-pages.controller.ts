@@ -1,5 +1,5 @@
 import { Controller, Get, Post, Req, Res } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { Response } from 'express';
 import { FieldError, InvalidInput, TooManyRequests } from '../common/errors.js';
 import { StaffPages } from '../web/staff-pages.js';
 import type { WebRequest } from '../web/web-request.js';
@@ -49,10 +49,8 @@ export class AccountPagesController {
     }
     try {
       const member = await this.auth.changePassword(req.staff.id, current, next);
-      await this.sessions.start(res, member);
-      // The notice belongs to the new session (the old one has just ended): found by the cookie just set.
-      const fresh = await this.sessions.resolve({ cookies: { [this.sessions.cookieName]: sessionCookieOf(res, this.sessions.cookieName) } } as unknown as Request);
-      if (fresh) await this.sessions.setFlash(fresh, { text: 'Your password has been changed' });
+      // The notice belongs to the new session (the old one has just ended).
+      await this.sessions.start(res, member, { text: 'Your password has been changed' });
       res.setHeader('Cache-Control', 'no-store');
       res.redirect(303, '/admin/account');
     } catch (err) {
@@ -75,11 +73,4 @@ export class AccountPagesController {
       errors, errorFor: Object.fromEntries(errors.map((e) => [e.field, e.message])),
     }, status);
   }
-}
-
-/** The session id SessionsService.start just set on the response. */
-function sessionCookieOf(res: Response, name: string): string | undefined {
-  const cookies = ([] as string[]).concat((res.getHeader('Set-Cookie') as string | string[] | undefined) ?? []);
-  const mine = cookies.find((c) => c.startsWith(`${name}=`));
-  return mine ? decodeURIComponent(mine.slice(name.length + 1).split(';')[0]) : undefined;
 }

@@ -1,8 +1,10 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import { createHmac } from 'node:crypto';
 import { DataSource, Repository } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
-import { FieldError, InvalidInput, NotFound, Unauthorized } from '../common/errors.js';
+import { FieldError, InvalidInput, NotFound, TooManyRequests, Unauthorized } from '../common/errors.js';
+import { AppConfig } from '../config/app-config.js';
 import { codePoints } from '../common/validation.js';
 import { LoginDto, LoginResult, SetPasswordDto } from './auth.dto.js';
 import { InvitationsService } from './invitations.service.js';
@@ -24,6 +26,7 @@ export class AuthService implements OnApplicationBootstrap {
     private readonly attempts: LoginAttempts,
     private readonly invitations: InvitationsService,
     private readonly audit: AuditService,
+    private readonly config: AppConfig,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -45,7 +48,12 @@ export class AuthService implements OnApplicationBootstrap {
    * Used by the login route and by the queue dashboard's HTTP Basic sign-in.
    */
   async verifyCredentials(email: string, password: string): Promise<Staff> {
-    await this.attempts.assertNotLocked(email);
+    try {
+      await this.attempts.assertNotLocked(email);
+    } catch (err) {
+      if (err instanceof TooManyRequests) await this.refused(email, 'locked');
+      throw err;
+    }
     const member = await this.staff
       .createQueryBuilder('s')
       .where('lower(s.email) = lower(:email)', { email: email.trim() })
@@ -55,9 +63,11 @@ export class AuthService implements OnApplicationBootstrap {
       : await verifyAgainstDummy(password);
     if (!member || !ok) {
       await this.attempts.fail(email);
+      await this.refused(email, 'credentials');
       throw new Unauthorized(WRONG_CREDENTIALS);
     }
     await this.attempts.clear(email);
+    await this.audit.record(this.db.manager, { inquiryId: null, actor: member, action: 'auth.signed-in' });
     return member;
   }
 
@@ -125,6 +135,15 @@ export class AuthService implements OnApplicationBootstrap {
       if (!rows.length) throw new NotFound('No active staff account has this id');
       await this.audit.record(tx, { inquiryId: null, actor: rows[0], action: 'staff.password-changed' });
       return { id: rows[0].id, tokenVersion: rows[0].token_version };
+    });
+  }
+
+  /** A refused sign-in is audited without the address it was for: only a keyed hash (SPEC §5), and why. */
+  private async refused(email: string, reason: 'credentials' | 'locked'): Promise<void> {
+    const subject = createHmac('sha256', this.config.appSecret).update(`sign-in:${email.trim().toLowerCase()}`).digest('hex').slice(0, 32);
+    await this.audit.record(this.db.manager, {
+      inquiryId: null, actor: null, action: 'auth.sign-in-refused',
+      changes: { subjectHash: { from: null, to: subject }, reason: { from: null, to: reason } },
     });
   }
 }

@@ -42,15 +42,16 @@ export class SessionsService {
     this.cookieName = this.secure ? '__Host-pi_session' : 'pi_session';
   }
 
-  /** Starts a session for the account and sets its cookie. */
-  async start(res: Response, staff: { id: string; tokenVersion: number }, db: EntityManager = this.db.manager): Promise<void> {
+  /** Starts a session for the account and sets its cookie; `flash` is a notice for its first page. */
+  async start(res: Response, staff: { id: string; tokenVersion: number }, flash?: Flash): Promise<void> {
     const id = randomBytes(32).toString('base64url');
-    await db.query(
+    await this.db.query(
       `WITH gone AS (
          DELETE FROM staff_sessions WHERE staff_id = $2
             AND (last_seen_at < now() - make_interval(hours => $5) OR created_at < now() - make_interval(hours => $6)))
-       INSERT INTO staff_sessions (id_hash, staff_id, token_version, csrf_token) VALUES ($1, $2, $3, $4)`,
-      [sha256(id), staff.id, staff.tokenVersion, randomBytes(24).toString('base64url'), SESSION_IDLE_HOURS, SESSION_ABSOLUTE_HOURS],
+       INSERT INTO staff_sessions (id_hash, staff_id, token_version, csrf_token, flash) VALUES ($1, $2, $3, $4, $7)`,
+      [sha256(id), staff.id, staff.tokenVersion, randomBytes(24).toString('base64url'), SESSION_IDLE_HOURS, SESSION_ABSOLUTE_HOURS,
+        flash ? JSON.stringify(flash) : null],
     );
     res.cookie(this.cookieName, id, {
       httpOnly: true, sameSite: 'lax', secure: this.secure, path: '/', maxAge: SESSION_ABSOLUTE_HOURS * 3600_000,
