@@ -7,6 +7,7 @@ import { MailTuning } from '../src/config/app-config.js';
 import { createTestApp, TestApp } from './support/app.js';
 import { validInquiry } from './support/factories.js';
 import { ReceivedMessage, TestSmtpServer } from './support/smtp.js';
+import { createStaff } from './support/staff.js';
 
 /** Short timings so retries happen within a test; the defaults are in app-config.ts. */
 const FAST_MAIL: MailTuning = { backoffMs: 200, maxAttempts: 12, relayPollMs: 200, leaseMs: 3_000, concurrency: 4, maxConnections: 2 };
@@ -144,6 +145,25 @@ describe('Email delivery through the outbox, BullMQ and SMTP', () => {
     expect(ack.last_error).toMatch(/550/);
     expect(routing).toMatchObject({ kind: 'routing', status: 'sent', attempts: 1 });
     expect(copiesOf(inquiry.reference).map((m) => header(m, 'x-email-kind'))).toEqual(['routing']);
+  });
+
+  it("removes an invitation's one-time link from its outbox row once it is sent; the link in the email still works", async () => {
+    const admin = await createStaff(t, 'admin');
+    const email = `invited.${Date.now()}@charity.example`;
+    await request(t.http).post('/api/admin/staff').set('Authorization', admin.auth).send({ email, name: 'Ina Vite', role: 'officer' }).expect(201);
+    const mail = await smtp.waitFor({ kind: 'invitation', to: email });
+    const link = /https?:\/\/\S+\/admin\/set-password\?token=[\w%-]+/.exec(mail.text)?.[0];
+    expect(link).toBeDefined();
+    let row: { status: string; payload: Record<string, unknown> } | undefined;
+    for (const deadline = Date.now() + 15_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+      [row] = await t.db.query(`SELECT status, payload FROM outbound_emails WHERE kind = 'invitation' AND recipient = $1`, [email]);
+      if (row?.status === 'sent') break;
+    }
+    expect(row).toMatchObject({ status: 'sent', payload: { name: 'Ina Vite', expiresInDays: 7 } });
+    expect(row!.payload).not.toHaveProperty('setPasswordUrl');
+    const token = new URL(link!).searchParams.get('token');
+    expect(JSON.stringify(row)).not.toContain(token!);
+    await request(t.http).post('/api/admin/auth/set-password').send({ token, password: 'a brand new password' }).expect(204);
   });
 
   it('delivers every email exactly once after the SMTP server is down for several seconds', async () => {

@@ -62,8 +62,14 @@ class WorkerProcess {
 
   async kill(signal: NodeJS.Signals): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    if (signal !== 'SIGCONT') this.child.kill('SIGCONT'); // a stopped process would never handle SIGTERM
     this.child.kill(signal);
     await this.exited;
+  }
+
+  /** SIGSTOP or SIGCONT: the process (and its SMTP thread) stands still or goes on, as after a long pause. */
+  signal(signal: 'SIGSTOP' | 'SIGCONT'): void {
+    this.child.kill(signal);
   }
 }
 
@@ -89,13 +95,13 @@ describe('Worker processes', () => {
     smtp.answerDelayMs = 0;
   });
 
-  const startWorker = async () => {
+  const startWorker = async (mail: MailTuning = FAST_MAIL) => {
     const w = new WorkerProcess({
       DATABASE_URL: urlFor(t.databaseName),
       REDIS_URL: t.config.redisUrl,
       QUEUE_PREFIX: t.config.queuePrefix,
       SMTP_URL: smtp.url,
-      TEST_CONFIG_OVERRIDES: JSON.stringify({ mail: FAST_MAIL }),
+      TEST_CONFIG_OVERRIDES: JSON.stringify({ mail }),
     });
     workers.push(w);
     await w.ready();
@@ -132,16 +138,20 @@ describe('Worker processes', () => {
     return counts;
   };
 
-  it('delivers every email after a worker is killed with SIGKILL mid-drain; duplicates at most the sends in flight', async () => {
+  it('delivers every email after a worker is killed with SIGKILL mid-drain: its claims lapse, duplicates at most what the server had', async () => {
     smtp.answerDelayMs = 40;
     const ids = await queueEmails(200, 'Kill test');
     const first = await startWorker();
     await smtp.waitForCount(40, () => true, 60_000);
     await first.kill('SIGKILL');
     // What the dead worker held: claimed (`sending`) and never recorded as sent.
-    const inFlight = (await statuses(ids)).sending ?? 0;
-    const arrivedAtKill = smtp.messages.length;
-    expect(arrivedAtKill).toBeLessThan(200);
+    const held: { id: string }[] = await t.db.query(`SELECT id FROM outbound_emails WHERE id = ANY($1::uuid[]) AND status = 'sending'`, [ids]);
+    const inFlight = held.length;
+    await sleep(200); // the server's answers to the dead worker's last messages
+    const arrived = new Set(smtp.messages.map((m) => m.messageId));
+    const [{ sent }] = await t.db.query(`SELECT count(*)::int AS sent FROM outbound_emails WHERE id = ANY($1::uuid[]) AND status = 'sent'`, [ids]);
+    const atServer = arrived.size - sent;
+    expect(arrived.size).toBeLessThan(200);
 
     smtp.answerDelayMs = 0;
     await startWorker();
@@ -149,10 +159,48 @@ describe('Worker processes', () => {
     const copies = copiesByMessageId(ids);
     expect(copies.size).toBe(200);
     const duplicates = [...copies.values()].filter((n) => n > 1).length;
-    process.stdout.write(`SIGKILL mid-drain: ${arrivedAtKill} of 200 delivered at the kill, ${inFlight} in flight, ${duplicates} delivered twice\n`);
-    expect(duplicates).toBeLessThanOrEqual(inFlight);
+    process.stdout.write(`SIGKILL mid-drain: ${arrived.size} of 200 at the server at the kill, ${inFlight} claimed, ${atServer} not recorded, ${duplicates} delivered twice\n`);
+    expect(duplicates).toBeLessThanOrEqual(atServer);
     expect(inFlight).toBeLessThanOrEqual(FAST_MAIL.concurrency);
     expect(Math.max(...copies.values())).toBeLessThanOrEqual(2);
+    // The dead worker's claims lapsed and the new worker claimed those rows again (a second attempt each).
+    const reclaimed: { attempts: number }[] = await t.db.query(`SELECT attempts FROM outbound_emails WHERE id = ANY($1::uuid[])`, [held.map((h) => h.id)]);
+    expect(reclaimed.every((r) => r.attempts === 2)).toBe(true);
+  }, 180_000);
+
+  it("a worker stopped past its lease sends none of its lapsed claims when it goes on, and its marks leave the other worker's results", async () => {
+    await Promise.all(workers.map((w) => w.kill('SIGKILL')));
+    smtp.answerDelayMs = 1_000;
+    const ids = await queueEmails(12, 'Stopped worker');
+    const slow = await startWorker();
+    await smtp.waitForCount(1, () => true, 30_000);
+    slow.signal('SIGSTOP');
+    await sleep(300); // whatever the stopped worker had already written reaches the server
+    const atServer = new Set(smtp.messages.map((m) => m.messageId));
+    const held: { id: string }[] = await t.db.query(`SELECT id FROM outbound_emails WHERE id = ANY($1::uuid[]) AND status = 'sending'`, [ids]);
+    // More claims than messages at the server: some were waiting in the stopped worker's SMTP thread.
+    expect(held.length).toBeGreaterThan(atServer.size);
+
+    smtp.answerDelayMs = 0;
+    await startWorker();
+    await allSent(ids, 60_000);
+    const results = await t.db.query(`SELECT id, attempts, smtp_response, sent_at, updated_at FROM outbound_emails WHERE id = ANY($1::uuid[]) ORDER BY id`, [ids]);
+
+    // The stopped worker goes on, finds its claims lapsed and taken, and stops for good (SIGTERM waits for its jobs).
+    slow.signal('SIGCONT');
+    await sleep(1_000);
+    await slow.kill('SIGTERM');
+    expect(await t.db.query(`SELECT id, attempts, smtp_response, sent_at, updated_at FROM outbound_emails WHERE id = ANY($1::uuid[]) ORDER BY id`, [ids]))
+      .toEqual(results);
+    const copies = copiesByMessageId(ids);
+    expect(copies.size).toBe(12);
+    const twice = [...copies].filter(([, n]) => n > 1).map(([messageId]) => messageId);
+    process.stdout.write(`SIGSTOP: ${held.length} claimed at the stop, ${atServer.size} at the server, ${twice.length} delivered twice\n`);
+    // Only what the server already had at the stop can arrive twice.
+    expect(twice.every((m) => atServer.has(m))).toBe(true);
+    expect(Math.max(...copies.values())).toBeLessThanOrEqual(2);
+    const reclaimed: { attempts: number }[] = await t.db.query(`SELECT attempts FROM outbound_emails WHERE id = ANY($1::uuid[])`, [held.map((h) => h.id)]);
+    expect(reclaimed.every((r) => r.attempts >= 2)).toBe(true);
   }, 180_000);
 
   it('two worker processes drain 200 emails without a duplicate', async () => {
@@ -167,10 +215,11 @@ describe('Worker processes', () => {
     expect(n).toBe(0);
   }, 180_000);
 
-  it('SIGTERM lets the sends in flight finish and be recorded before the process exits', async () => {
+  it('SIGTERM lets the sends in flight finish and be recorded, and hands the unclaimed jobs back, before the process exits', async () => {
     await Promise.all(workers.map((w) => w.kill('SIGKILL')));
     smtp.answerDelayMs = 300;
-    const w = await startWorker();
+    // Two claims at a time: the worker's other two jobs wait for a send slot, unclaimed.
+    const w = await startWorker({ ...FAST_MAIL, claimsAhead: 2 });
     const ids = await queueEmails(40, 'SIGTERM test');
     await smtp.waitForCount(2, () => true, 30_000);
     await w.kill('SIGTERM');
@@ -178,5 +227,12 @@ describe('Worker processes', () => {
     // Nothing left half-done: every email is either sent or still pending for another worker.
     expect(after.sending ?? 0).toBe(0);
     expect(after.sent).toBe(copiesByMessageId(ids).size);
+    expect(after.pending).toBeGreaterThan(0);
+    // Another worker sends the rest, each once.
+    smtp.answerDelayMs = 0;
+    await startWorker();
+    await allSent(ids, 60_000);
+    expect(copiesByMessageId(ids).size).toBe(40);
+    expect(smtp.duplicates().size).toBe(0);
   }, 120_000);
 });

@@ -17,6 +17,8 @@ export class SmtpSink {
   server = null;
   /** DATA transactions received and not yet answered. */
   answering = 0;
+  /** Date.now() when the last message was accepted (counted), or 0. */
+  lastAcceptedAt = 0;
 
   constructor(port) {
     this.port = port;
@@ -30,6 +32,13 @@ export class SmtpSink {
 
   get url() {
     return `smtp://127.0.0.1:${this.port}`;
+  }
+
+  /** Waits until no DATA transaction is being answered (a killed client's last messages are counted too). */
+  async settled(timeoutMs = 5_000) {
+    for (const deadline = Date.now() + timeoutMs; this.answering > 0 && Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
   }
 
   /** Distinct messages received (by Message-ID and recipient). */
@@ -107,6 +116,7 @@ export class SmtpSink {
               this.copies.set(key, (this.copies.get(key) ?? 0) + 1);
             }
             this.accepted++;
+            this.lastAcceptedAt = Date.now();
             callback(null, 'OK: queued');
           };
           finish().catch((err) => callback(Object.assign(err, { responseCode: 451 })));

@@ -73,6 +73,9 @@ export class Environment {
 
   @Transform(blankToUndefined) @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL?: string;
+
+  @Transform(blankToUndefined) @IsOptional() @IsIn(['true', 'false'], { message: 'must be true or false' })
+  REQUIRE_2FA?: 'true' | 'false';
 }
 
 /** Typed configuration: the only way code reads settings. */
@@ -99,6 +102,8 @@ export class AppConfig {
   rateLimitEmailPerHour!: number;
   trustProxy?: string;
   logLevel!: string;
+  /** REQUIRE_2FA: every staff account must have two-factor sign-in; one without it can only enrol (SPEC §5). */
+  require2fa!: boolean;
   /** Where the embedded mail default writes .eml files. */
   mailDir!: string;
   /** Tuning that is not an environment variable; tests shorten it. */
@@ -112,12 +117,22 @@ export interface MailTuning {
   maxAttempts: number;
   /** How often the relay looks for pending rows when no notification arrives. */
   relayPollMs: number;
-  /** How long a claimed (sending) or enqueued row is left alone before the sweeper takes it again. */
+  /**
+   * A claim's lease: how long a `sending` row stays a worker's without a renewal. A live worker renews all its
+   * claims together every quarter lease, so a slow send never loses its row; a killed worker's claims lapse
+   * within one lease and go to another worker (BullMQ's lock and stalled check, and the sweeper, are timed
+   * from it: see src/queue/lease-timings.ts).
+   */
   leaseMs: number;
-  /** Mail jobs in progress per worker process (claimed, rendered, sending or waiting for an SMTP connection). */
+  /** Mail jobs in progress per worker process (claimed, rendered, sending, or waiting unclaimed for a send slot). */
   concurrency: number;
   /** SMTP connections in the pool. */
   maxConnections: number;
+  /**
+   * Of those jobs, how many may hold a claim before the SMTP thread takes their message (default 8 per SMTP
+   * connection): enough to cover a claim's round trip at full speed; the other jobs wait unclaimed.
+   */
+  claimsAhead?: number;
 }
 
 export class ConfigError extends Error {}
@@ -160,8 +175,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     rateLimitEmailPerHour: parsed.RATE_LIMIT_EMAIL_PER_HOUR ?? 5,
     trustProxy: parsed.TRUST_PROXY,
     logLevel: parsed.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
+    require2fa: parsed.REQUIRE_2FA === 'true',
     mailDir: 'var/mail',
-    mail: { backoffMs: 5_000, maxAttempts: 15, relayPollMs: 1_000, leaseMs: 5 * 60_000, concurrency: 64, maxConnections: 5 },
+    mail: { backoffMs: 5_000, maxAttempts: 15, relayPollMs: 1_000, leaseMs: 20_000, concurrency: 64, maxConnections: 5 },
     ...overrides,
   };
   return config;

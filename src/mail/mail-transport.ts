@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { AppConfig } from '../config/app-config.js';
 import type { RenderedEmail } from './mail-renderer.js';
-import { SmtpSender } from './smtp-sender.js';
+import { SendWindow, SmtpSendError, SmtpSender } from './smtp-sender.js';
 
 export interface Delivery {
   /** The SMTP server's answer (or where the embedded default wrote the file). */
@@ -45,8 +45,9 @@ function composerOptions(email: RenderedEmail) {
 
 /** Options of the pooled SMTP transport; the benchmark's bare loop uses the same ones. */
 export function smtpPoolOptions(url: string, maxConnections: number, leaseMs: number) {
-  // A send must end well inside the row's lease, or another worker could take the row while it is still going.
-  const timeout = Math.max(1_000, Math.min(60_000, Math.floor(leaseMs / 3)));
+  // The worker renews its claims while a send is in progress, so a send may outlast the lease: a server silent
+  // for three leases (a minute in production, at least 10 s) counts as a dropped connection.
+  const timeout = Math.max(10_000, Math.min(60_000, Math.floor(leaseMs * 3)));
   return {
     url,
     pool: true as const,
@@ -86,11 +87,21 @@ export class MailTransport implements OnApplicationShutdown {
     }
   }
 
-  async send(email: RenderedEmail): Promise<Delivery> {
+  /**
+   * `window`: the claim the email is sent under. Past its `sendBy` the message is not handed to a connection
+   * (nor written) and the send fails with code `ELEASE`: another worker may own the row by then.
+   */
+  async send(email: RenderedEmail, window?: SendWindow): Promise<Delivery> {
     const mail = composerOptions(email);
-    if (this.smtp) return { response: await this.smtp.send(mail) };
+    if (this.smtp) return { response: await this.smtp.send(mail, window) };
     const raw = await new MailComposer(mail).compile().build();
+    if (window && Date.now() > window.sendBy) throw new SmtpSendError({ message: 'The claim lapsed before the email was written', code: 'ELEASE' });
     return { response: `written ${await this.write(email.messageId, raw)}` };
+  }
+
+  /** The claims' deadlines moved (a renewal): the SMTP thread learns them for the messages it has not sent yet. */
+  leasesChanged(): void {
+    this.smtp?.windowsChanged();
   }
 
   /** For a process that runs the mail worker: have the SMTP thread loaded before the first email. */

@@ -31,6 +31,14 @@ export class SmtpSendError extends Error {
 type Reply = { type: 'sent'; id: number; response: string } | { type: 'error'; id: number; error: SmtpFailure };
 
 /**
+ * The claim a message is sent under: it must not be handed to an SMTP connection after `sendBy` (epoch ms,
+ * this process's clock; 0 when the claim is lost). The owner moves it on renewal and calls `windowsChanged()`.
+ */
+export interface SendWindow {
+  readonly sendBy: number;
+}
+
+/**
  * Sends finished messages through nodemailer's pooled SMTP transport running in a thread of its own
  * (smtp-thread.mjs). The thread is started on the first send and again after it dies; a send that was in
  * the thread when it died fails as a connection error would (the queue retries it; the row keeps its
@@ -38,23 +46,35 @@ type Reply = { type: 'sent'; id: number; response: string } | { type: 'error'; i
  */
 export class SmtpSender {
   private thread?: Worker;
-  private readonly pending = new Map<number, { resolve: (response: string) => void; reject: (err: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (response: string) => void; reject: (err: Error) => void; window?: SendWindow }>();
   private nextId = 1;
   private closing?: Promise<void>;
 
   constructor(private readonly options: Record<string, unknown>) {}
 
-  /** `mail`: MailComposer's options (plain strings and objects: they are copied to the thread). */
-  send(mail: Record<string, unknown>): Promise<string> {
+  /**
+   * `mail`: MailComposer's options (plain strings and objects: they are copied to the thread). With a
+   * `window`, the thread hands the message to a connection only up to `window.sendBy`; later, the send fails
+   * with code `ELEASE` and nothing reached the server.
+   */
+  send(mail: Record<string, unknown>, window?: SendWindow): Promise<string> {
     if (this.closing) return Promise.reject(new SmtpSendError({ message: 'The SMTP sender is shut down', code: 'ESHUTDOWN' }));
     const thread = this.thread ?? this.start();
     const id = this.nextId++;
     return new Promise<string>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { resolve, reject, window });
       // Keeps the process alive while a send is in the thread, and only then.
       if (this.pending.size === 1) thread.ref();
-      thread.postMessage({ type: 'send', id, mail });
+      thread.postMessage({ type: 'send', id, mail, sendBy: window?.sendBy });
     });
+  }
+
+  /** Tells the thread the current `sendBy` of every message it holds under a window (one message for all). */
+  windowsChanged(): void {
+    if (!this.thread) return;
+    const windows: [number, number][] = [];
+    for (const [id, p] of this.pending) if (p.window) windows.push([id, p.window.sendBy]);
+    if (windows.length) this.thread.postMessage({ type: 'windows', windows });
   }
 
   /** Starts the thread now rather than on the first send (a process that will send soon). */

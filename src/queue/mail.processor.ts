@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { AppConfig } from '../config/app-config.js';
 import { MailRenderer } from '../mail/mail-renderer.js';
 import { MailTransport } from '../mail/mail-transport.js';
+import { leaseTimings, LeaseTimings } from './lease-timings.js';
 import { MAIL_QUEUE, MailJob } from './mail-queue.js';
 import { ClaimedEmail, OutboundEmails } from './outbound-emails.js';
 
@@ -29,8 +30,48 @@ function describe(err: unknown): string {
 }
 
 /**
- * The mail worker: claim the row, render it, send it, record the answer. The row, not the job id, decides
- * whether an email is sent: a job that finds its row sent, failed or held by another worker sends nothing.
+ * Places for claimed emails between the claim and the SMTP server's answer. A job takes one before it claims
+ * its row and gives it back when the server has answered, so a worker holds claims only on what it is about
+ * to send (a few per SMTP connection), while the rest of its jobs wait unclaimed: if it dies, those need no
+ * lease to run out. `close()` turns the waiting jobs away.
+ */
+class SendSlots {
+  private free: number;
+  private readonly waiting: ((granted: boolean) => void)[] = [];
+  private closed = false;
+
+  constructor(size: number) {
+    this.free = size;
+  }
+
+  /** Resolves true with a slot, or false once the worker is closing. */
+  acquire(): Promise<boolean> {
+    if (this.closed) return Promise.resolve(false);
+    if (this.free > 0) {
+      this.free--;
+      return Promise.resolve(true);
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next(true);
+    else this.free++;
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const w of this.waiting.splice(0)) w(false);
+  }
+}
+
+/**
+ * The mail worker: take a send slot, claim the row, render it, send it, record the answer. The row, not the
+ * job id, decides whether an email is sent: a job that finds its row sent, failed or held by another worker
+ * sends nothing. While the worker lives it renews all its claims every quarter lease (one statement); every
+ * mark names the attempts it claimed with, so a worker that lost its claim (its lease lapsed while it was
+ * stopped or cut off) neither sends the message after that nor overwrites another worker's result.
  */
 @Injectable()
 export class MailProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -38,17 +79,23 @@ export class MailProcessor implements OnApplicationBootstrap, BeforeApplicationS
   private worker?: Worker<MailJob, MailJobResult>;
   private connection?: Redis;
   private lastError = 0;
+  private lastRenewalWarning = 0;
+  private renewTimer?: NodeJS.Timeout;
+  private readonly timings: LeaseTimings;
+  private readonly slots: SendSlots;
 
   constructor(
     private readonly config: AppConfig,
     private readonly emails: OutboundEmails,
     private readonly renderer: MailRenderer,
     private readonly transport: MailTransport,
-  ) {}
+  ) {
+    this.timings = leaseTimings(config.mail);
+    this.slots = new SendSlots(Math.max(1, config.mail.claimsAhead ?? 8 * config.mail.maxConnections));
+  }
 
   onApplicationBootstrap(): void {
     this.transport.warmUp();
-    const lock = Math.max(2_000, Math.min(30_000, this.config.mail.leaseMs));
     this.connection = new Redis(this.config.redisUrl, {
       maxRetriesPerRequest: null,
       retryStrategy: (times) => Math.min(times * 200, 2_000),
@@ -58,65 +105,119 @@ export class MailProcessor implements OnApplicationBootstrap, BeforeApplicationS
       connection: this.connection,
       prefix: this.config.queuePrefix,
       concurrency: this.config.mail.concurrency,
-      // A job whose worker died goes back to the queue after about one lease.
-      lockDuration: lock,
-      stalledInterval: lock,
+      // A dead worker's jobs lose their lock within lockDuration and are back in the queue one check later.
+      lockDuration: this.timings.lockDurationMs,
+      stalledInterval: this.timings.stalledIntervalMs,
     });
     this.worker.on('error', (err) => {
       if (Date.now() - this.lastError < 60_000) return;
       this.lastError = Date.now();
       this.log.warn(`Mail worker: ${err.message}`);
     });
+    this.renewTimer = setInterval(() => void this.renewClaims(), this.timings.renewEveryMs);
   }
 
-  /** SIGTERM: take no new jobs, let the sends in flight finish and be recorded. */
+  /** SIGTERM: take no new jobs, hand the unclaimed ones back, let the sends in flight finish and be recorded. */
   async beforeApplicationShutdown(): Promise<void> {
+    this.slots.close();
     await this.worker?.close();
+    clearInterval(this.renewTimer);
     this.connection?.disconnect();
   }
 
+  /** One statement for every claim held; the SMTP thread learns the new deadlines of what it has not sent yet. */
+  private async renewClaims(): Promise<void> {
+    try {
+      const { lost } = await this.emails.renew(this.config.mail.leaseMs);
+      this.transport.leasesChanged();
+      if (lost) this.log.warn(`${lost} claim(s) were taken over by another worker (their lease had lapsed); they will not be sent from here`);
+    } catch (err) {
+      // The leases run on; the next renewal may succeed in time (three chances before one lapses).
+      if (Date.now() - this.lastRenewalWarning < 60_000) return;
+      this.lastRenewalWarning = Date.now();
+      this.log.warn(`Could not renew ${this.emails.heldCount} claim(s): ${(err as Error).message}`);
+    }
+  }
+
   async process(job: Job<MailJob>, token?: string): Promise<MailJobResult> {
-    const id = job.data.emailId;
-    const email = await this.emails.claim(id, this.config.mail.leaseMs);
-    if (!email) {
-      // Another worker holds the row (this job came back after a stall): look again when its lease ends.
-      const leaseEnd = await this.emails.leaseEnd(id);
-      if (leaseEnd && token) {
-        await job.moveToDelayed(leaseEnd.getTime() + 100, token);
+    if (!(await this.slots.acquire())) {
+      // Shutting down before this job claimed anything: back to the queue at once for another worker.
+      if (token) {
+        await job.moveToDelayed(Date.now(), token);
         throw new DelayedError();
       }
       return 'skipped';
     }
-
-    let message;
+    let slot = true;
+    const freeSlot = () => {
+      if (slot) this.slots.release();
+      slot = false;
+    };
+    let email: ClaimedEmail | null = null;
     try {
-      message = this.renderer.render(email);
-    } catch (err) {
-      await this.emails.markFailed(email, `Could not render: ${describe(err)}`, null);
-      this.log.error(`Email ${id} (${email.kind}) could not be rendered: ${(err as Error).message}`);
-      throw new UnrecoverableError('render failed');
-    }
+      const id = job.data.emailId;
+      email = await this.emails.claim(id, this.config.mail.leaseMs, this.timings.sendMarginMs);
+      if (!email) {
+        freeSlot();
+        // Another worker holds the row (this job came back after a stall): look again when its lease ends.
+        const leaseEnd = await this.emails.leaseEnd(id);
+        if (leaseEnd && token) {
+          await job.moveToDelayed(leaseEnd.getTime() + 100, token);
+          throw new DelayedError();
+        }
+        return 'skipped';
+      }
 
-    let delivery;
-    try {
-      delivery = await this.transport.send(message);
-    } catch (err) {
-      await this.failed(job, email, err);
-      throw err;
+      let message;
+      try {
+        message = this.renderer.render(email);
+      } catch (err) {
+        freeSlot();
+        await this.emails.markFailed(email, `Could not render: ${describe(err)}`, null);
+        this.log.error(`Email ${id} (${email.kind}) could not be rendered: ${(err as Error).message}`);
+        throw new UnrecoverableError('render failed');
+      }
+
+      let delivery;
+      try {
+        delivery = await this.transport.send(message, email.lease);
+      } catch (err) {
+        freeSlot();
+        if ((err as SmtpError)?.code === 'ELEASE') {
+          // Never sent: the claim lapsed first (this worker was stopped or could not renew it). The row goes back
+          // to `pending` if it is still ours, and the job to the queue without using up an attempt.
+          const ours = await this.emails.markForRetry(email, describe(err), 0);
+          this.log.warn(`Email ${email.id} (${email.kind}) not sent: its claim lapsed before a connection took it${ours ? '; queued again' : ' and another worker has it'}`);
+          if (token) {
+            await job.moveToDelayed(Date.now(), token);
+            throw new DelayedError();
+          }
+          return 'skipped';
+        }
+        await this.failed(job, email, err);
+        throw err;
+      }
+      freeSlot();
+      await this.recordSent(email, delivery.response);
+      return 'sent';
+    } finally {
+      freeSlot();
+      if (email) this.emails.release(email);
     }
-    await this.recordSent(email, delivery.response);
-    return 'sent';
   }
 
   /**
-   * The server has the message: recording that must not fail on a passing database outage, or the row's
-   * lease would run out and the email go out again. Keep trying (with backoff) for most of the lease.
+   * The server has the message: recording that must not fail on a passing database outage, or the email would
+   * go out again. Keep trying (with backoff) for a minute; the claim is renewed meanwhile, and a claim another
+   * worker took over in between is left to it (the mark names our attempts, so it changes nothing).
    */
   private async recordSent(email: ClaimedEmail, response: string): Promise<void> {
-    const deadline = Date.now() + this.config.mail.leaseMs * 0.8;
+    const deadline = Date.now() + this.timings.recordSentForMs;
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.emails.markSent(email, response);
+        if (!(await this.emails.markSent(email, response))) {
+          this.log.warn(`Email ${email.id} (${email.kind}) was delivered after its claim had passed to another worker; the row keeps that worker's result`);
+        }
         return;
       } catch (err) {
         if (Date.now() >= deadline) throw err;
@@ -144,7 +245,10 @@ export class MailProcessor implements OnApplicationBootstrap, BeforeApplicationS
     }
     // BullMQ's exponential backoff: backoffMs × 2^(attempts made so far).
     const delay = this.config.mail.backoffMs * 2 ** job.attemptsMade;
-    await this.emails.markForRetry(email, reason, delay);
-    this.log.warn(`Email ${email.id} (${email.kind}) not delivered (${code}); retrying in ${Math.round(delay / 1000)} s`);
+    if (await this.emails.markForRetry(email, reason, delay)) {
+      this.log.warn(`Email ${email.id} (${email.kind}) not delivered (${code}); retrying in ${Math.round(delay / 1000)} s`);
+    } else {
+      this.log.warn(`Email ${email.id} (${email.kind}) not delivered (${code}); its claim had passed to another worker`);
+    }
   }
 }

@@ -1,14 +1,17 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
+import { leaseTimings } from './lease-timings.js';
 import { MailQueue } from './mail-queue.js';
 
 /**
- * Rows whose job was lost: enqueued but still `pending` after the lease (Redis lost the job), or `sending`
- * past their lock (the worker died mid-send). Re-adding a job that still exists is a no-op, and the
- * worker's claim decides who sends, so running this in every process is safe. A row handed over by a
- * sweep is left alone for a lease unless a worker claims it again in between.
+ * Rows whose job was lost: `sending` past their lease (the worker died or stopped renewing, and its job may be
+ * gone too), or handed to the queue long ago, due and still `pending` (Redis lost the job). Re-adding a job
+ * that still exists is a no-op, and the worker's claim decides who sends, so running this in every process is
+ * safe. A row handed over by a sweep is left alone for a lease (pending: for `requeuePendingAfterMs`) unless
+ * a worker claims it again in between. $1: the lease, $2: requeuePendingAfterMs.
  */
-const ABANDONED = `(status = 'pending' AND enqueued_at < now() - $1 * interval '1 millisecond')
+const ABANDONED = `(status = 'pending' AND enqueued_at < now() - $2 * interval '1 millisecond'
+      AND next_attempt_at < now() - $2 * interval '1 millisecond')
   OR (status = 'sending' AND locked_until < now()
       AND (enqueued_at < locked_until OR enqueued_at < now() - $1 * interval '1 millisecond'))`;
 
@@ -25,8 +28,8 @@ export class OutboxSweeper implements OnApplicationBootstrap, OnModuleDestroy {
   ) {}
 
   onApplicationBootstrap(): void {
-    // Often enough that an abandoned row waits about one lease, rarely enough to cost nothing.
-    const every = Math.max(500, Math.min(60_000, Math.floor(this.config.mail.leaseMs / 2)));
+    // Often enough that a lapsed claim waits little more than its lease, rarely enough to cost nothing.
+    const every = leaseTimings(this.config.mail).sweepEveryMs;
     this.timer = setInterval(() => {
       if (!this.running) this.running = this.sweep().then(() => undefined).finally(() => (this.running = undefined));
     }, every);
@@ -42,7 +45,7 @@ export class OutboxSweeper implements OnApplicationBootstrap, OnModuleDestroy {
     let total = 0;
     try {
       for (;;) {
-        const n = await this.queue.enqueueFromOutbox(ABANDONED, [this.config.mail.leaseMs]);
+        const n = await this.queue.enqueueFromOutbox(ABANDONED, [this.config.mail.leaseMs, leaseTimings(this.config.mail).requeuePendingAfterMs]);
         total += n;
         if (!n || this.stopped) break;
       }
