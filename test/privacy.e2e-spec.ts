@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { DigestService } from '../src/privacy/digest.service.js';
@@ -197,14 +198,33 @@ describe('data protection', () => {
       return found;
     }
 
-    it('erases the address from every column of every table', async () => {
+    /** Redis keys of this app (its queue prefix) whose name holds the address. */
+    async function redisKeysNaming(): Promise<string[]> {
+      const redis = new Redis(t.config.redisUrl, { maxRetriesPerRequest: 1 });
+      try {
+        const keys: string[] = [];
+        let cursor = '0';
+        do {
+          const [next, batch] = await redis.scan(cursor, 'MATCH', `${t.config.queuePrefix}:*`, 'COUNT', 500);
+          keys.push(...batch.filter((k) => k.toLowerCase().includes(lower)));
+          cursor = next;
+        } while (cursor !== '0');
+        return keys;
+      } finally {
+        redis.disconnect();
+      }
+    }
+
+    it('erases the address from every column of every table, and its rate-limit counter from Redis', async () => {
       expect(await traces()).toEqual(expect.arrayContaining([
         'inquiries.email', 'inquiries.message', 'inquiry_notes.body', 'outbound_emails.recipient', 'inbound_emails.raw',
       ]));
+      expect(await redisKeysNaming()).toEqual([`${t.config.queuePrefix}:limit:email:${lower}`]);
       await request(t.http).delete(`/api/admin/data-subjects/${encodeURIComponent(address)}`).set('Authorization', officer.auth).expect(403);
       const res = await request(t.http).delete(`/api/admin/data-subjects/${encodeURIComponent(address)}`).set('Authorization', admin.auth).expect(200);
       expect(res.body).toEqual({ inquiries: 2, inboundEmails: 3 });
       expect(await traces()).toEqual([]);
+      expect(await redisKeysNaming()).toEqual([]);
 
       // The inquiries stay, for statistics; the mention in someone else's inquiry is gone, the rest of it is not.
       const kept = await t.db.query(`SELECT status, anonymised_at FROM inquiries WHERE id = ANY($1::uuid[])`, [mine.map((i) => i.id)]);

@@ -1,11 +1,13 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHmac } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AuditService } from '../audit/audit.service.js';
 import type { StaffPrincipal } from '../auth/staff.entity.js';
 import { InvalidInput } from '../common/errors.js';
+import { RequestRedis } from '../common/redis.js';
 import { AppConfig } from '../config/app-config.js';
+import { forgetSubmitter } from '../inquiries/submission-limits.js';
 import { Anonymiser } from './anonymiser.js';
 import { ErasureResult } from './privacy.dto.js';
 
@@ -17,11 +19,14 @@ const ADDRESS = /^[^\s@]{1,64}@[^\s@]{1,253}$/;
  */
 @Injectable()
 export class DataSubjectsService {
+  private readonly log = new Logger('DataSubjects');
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly anonymiser: Anonymiser,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
+    private readonly redis: RequestRedis,
   ) {}
 
   async export(email: string, actor: StaffPrincipal): Promise<Record<string, unknown>> {
@@ -69,9 +74,10 @@ export class DataSubjectsService {
     });
   }
 
+  /** Anonymises everything held about the address (one transaction), then forgets its rate-limit counter. */
   async erase(email: string, actor: StaffPrincipal): Promise<ErasureResult> {
     const address = this.address(email);
-    return this.db.transaction(async (tx) => {
+    const result = await this.db.transaction(async (tx) => {
       const result = await this.anonymiser.eraseAddress(tx, address, actor);
       await this.audit.record(tx, {
         actor, action: 'data-subject.erased', changes: {
@@ -81,6 +87,11 @@ export class DataSubjectsService {
       });
       return result;
     });
+    // The per-address submission counter is keyed by the address itself.
+    await forgetSubmitter(this.redis.client, this.config.queuePrefix, address).catch((err: Error) =>
+      this.log.warn(`Erasure: the rate-limit counter could not be removed now (${err.message}); it expires within the hour`),
+    );
+    return result;
   }
 
   /**
