@@ -13,6 +13,8 @@ const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}
 const ACTIONS: Record<string, string> = {
   'auth.signed-in': 'Signed in',
   'auth.sign-in-refused': 'Sign-in refused',
+  'auth.2fa-code-refused': 'Security code refused',
+  'auth.recovery-code-used': 'Used a recovery code',
   'inquiry.updated': 'Changed an inquiry',
   'inquiry.reopened': 'Reopened an inquiry (the enquirer answered)',
   'note.added': 'Added an internal note',
@@ -26,6 +28,10 @@ const ACTIONS: Record<string, string> = {
   'staff.updated': 'Changed a staff account',
   'staff.password-set': 'Set a password from an invitation',
   'staff.password-changed': 'Changed their password',
+  'staff.2fa-enabled': 'Turned on two-factor sign-in',
+  'staff.2fa-disabled': 'Turned off two-factor sign-in',
+  'staff.2fa-recovery-codes-replaced': 'Made new recovery codes',
+  'staff.2fa-reset': 'Reset the two-factor sign-in of an account',
   'topic.created': 'Added a topic',
   'topic.updated': 'Changed a topic',
   'data-subject.exported': 'Downloaded everything held about a person',
@@ -47,6 +53,7 @@ const FIELDS: Record<string, string> = {
   firstResponseAt: 'First response', note: 'Note', emailId: 'Email', reason: 'Reason', inquiries: 'Inquiries',
   inboundEmails: 'Inbound emails', subjectHash: 'Person (keyed hash)', email: 'Email address', name: 'Name', label: 'Label',
   mailbox: 'Mailbox', responseTargetDays: 'Response target (working days)', description: 'Description', key: 'Key',
+  twoFactor: 'Two-factor sign-in', secondFactor: 'Second factor', recoveryCodesLeft: 'Recovery codes left', where: 'Where',
 };
 
 /** Filter problems in the words of the page. */

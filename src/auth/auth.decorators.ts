@@ -34,3 +34,12 @@ export const StaffWeb = () => applyDecorators(SetMetadata(STAFF_PAGE, true), Api
 
 /** A web inbox controller for admins only; officers get the 403 page. */
 export const AdminWeb = () => applyDecorators(StaffWeb(), AdminOnly());
+
+export const ENROLMENT_ROUTE = 'policyInbox:twoFactorEnrolment';
+
+/**
+ * A route an account may use before it has set up two-factor sign-in while REQUIRE_2FA is set (the enrolment
+ * pages and API routes, and signing out). Every other route sends such an account to enrolment (pages: a 303 to
+ * the set-up page; API: 403 with `twoFactorEnrolmentRequired: true`).
+ */
+export const TwoFactorEnrolment = () => SetMetadata(ENROLMENT_ROUTE, true);

@@ -13,15 +13,18 @@ import { Staff } from './staff.entity.js';
 import { StaffAuthGuard } from './staff-auth.guard.js';
 import { TokensService } from './tokens.service.js';
 import { SessionsService } from './sessions.service.js';
+import { SignInChallenges } from './sign-in-challenges.js';
+import { TwoFactorController } from './two-factor.controller.js';
+import { TwoFactorService } from './two-factor.service.js';
 
 @Global()
 @Module({
   imports: [JwtModule.register({}), TypeOrmModule.forFeature([Staff])],
-  controllers: [AuthController, SignInController, SignOutController, AccountPagesController],
+  controllers: [AuthController, SignInController, SignOutController, AccountPagesController, TwoFactorController],
   providers: [
     TokensService, SessionsService, StaffAuthGuard, { provide: APP_GUARD, useExisting: StaffAuthGuard },
-    AuthService, LoginAttempts, InvitationsService, FirstAdmin,
+    AuthService, LoginAttempts, InvitationsService, FirstAdmin, TwoFactorService, SignInChallenges,
   ],
-  exports: [TokensService, SessionsService, StaffAuthGuard, AuthService, InvitationsService],
+  exports: [TokensService, SessionsService, StaffAuthGuard, AuthService, InvitationsService, TwoFactorService],
 })
 export class AuthModule {}

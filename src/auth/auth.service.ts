@@ -13,8 +13,21 @@ import { hashPassword, PASSWORD_MAX, PASSWORD_MIN, prepareDummyHash, verifyAgain
 import { Staff } from './staff.entity.js';
 import type { StaffPrincipal } from './staff.entity.js';
 import { ACCESS_TOKEN_SECONDS, TokensService } from './tokens.service.js';
+import { CodeCheck, CodeRefusal, SecondFactor, TwoFactorService } from './two-factor.service.js';
 
 const WRONG_CREDENTIALS = 'The email address or password is not right';
+
+/** The API's words for a refused second factor. */
+const REFUSED_CODE: Record<CodeRefusal, string> = {
+  wrong: 'The security code is not right',
+  replayed: 'This security code has already been used: wait for the next one',
+  'secret-unreadable': 'Codes from the authenticator app cannot be checked (the server key changed): use a recovery code, or ask an admin to reset two-factor sign-in',
+};
+
+/** 401 for an account with two-factor sign-in when the code is missing or refused: the body says `twoFactorRequired`. */
+export class TwoFactorRequired extends Unauthorized {
+  readonly twoFactorRequired = true;
+}
 
 /** Signing in with an email and password, and setting a password from an invitation. */
 @Injectable()
@@ -27,33 +40,60 @@ export class AuthService implements OnApplicationBootstrap {
     private readonly invitations: InvitationsService,
     private readonly audit: AuditService,
     private readonly config: AppConfig,
+    private readonly twoFactor: TwoFactorService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     await prepareDummyHash();
   }
 
+  /**
+   * The API's sign-in: password, then the second factor when the account has one (`code`: a TOTP code or a
+   * recovery code; without it 401 with `twoFactorRequired`). Under REQUIRE_2FA an account without 2FA gets a token
+   * limited to the enrolment routes, and the answer says so.
+   */
   async login(dto: LoginDto): Promise<LoginResult> {
-    const member = await this.verifyCredentials(dto.email, dto.password);
+    const member = await this.checkPassword(dto.email, dto.password);
+    let method: SecondFactor | null = null;
+    if (member.twoFactorEnabledAt) {
+      if (dto.code === undefined || dto.code === '') {
+        throw new TwoFactorRequired('This account has two-factor sign-in: send the security code from the authenticator app (or a recovery code) as `code`');
+      }
+      const check = await this.twoFactor.checkCode(member, dto.code, 'sign-in');
+      if (!check.ok) throw new TwoFactorRequired(REFUSED_CODE[check.reason]);
+      method = check.method;
+    }
+    await this.signedIn(member, method);
+    const enrolmentOnly = this.config.require2fa && !member.twoFactorEnabledAt;
     return {
-      accessToken: await this.tokens.sign(member.id, member.tokenVersion),
+      accessToken: await this.tokens.sign(member.id, member.tokenVersion, { enrolmentOnly }),
       expiresIn: ACCESS_TOKEN_SECONDS,
       staff: { id: member.id, email: member.email, name: member.name, role: member.role },
+      ...(enrolmentOnly ? { twoFactorEnrolmentRequired: true } : {}),
     };
   }
 
   /**
-   * The active staff member with this email and password, or 401 — the same answer for an unknown address,
-   * a wrong password, a deactivated account and one without a password. 429 while the address is locked.
-   * Used by the login route and by the queue dashboard's HTTP Basic sign-in.
+   * Password-only sign-in, for the queue dashboard's HTTP Basic: the active staff member with this email and
+   * password, or 401. An account with two-factor sign-in cannot sign in with a password alone (401: use a bearer
+   * token), nor can one that must still set it up under REQUIRE_2FA. 429 while the address is locked.
    */
   async verifyCredentials(email: string, password: string): Promise<Staff> {
-    try {
-      await this.attempts.assertNotLocked(email);
-    } catch (err) {
-      if (err instanceof TooManyRequests) await this.refused(email, 'locked');
-      throw err;
-    }
+    const member = await this.checkPassword(email, password);
+    if (member.twoFactorEnabledAt) throw new TwoFactorRequired('This account has two-factor sign-in: sign in with a code to get a bearer token');
+    if (this.config.require2fa) throw new Unauthorized('Set up two-factor sign-in first');
+    await this.signedIn(member, null);
+    return member;
+  }
+
+  /**
+   * The first step of every sign-in: the active staff member with this email and password, or 401 — the same
+   * answer for an unknown address, a wrong password, a deactivated account and one without a password; a failure
+   * counts towards the lock-out. 429 while the address is locked. It neither clears the count nor records a
+   * sign-in: `signedIn` does, once the second factor (if any) has passed too.
+   */
+  async checkPassword(email: string, password: string): Promise<Staff> {
+    await this.assertNotLocked(email);
     const member = await this.staff
       .createQueryBuilder('s')
       .where('lower(s.email) = lower(:email)', { email: email.trim() })
@@ -66,9 +106,35 @@ export class AuthService implements OnApplicationBootstrap {
       await this.refused(email, 'credentials');
       throw new Unauthorized(WRONG_CREDENTIALS);
     }
-    await this.attempts.clear(email);
-    await this.audit.record(this.db.manager, { inquiryId: null, actor: member, action: 'auth.signed-in' });
     return member;
+  }
+
+  /** 429 (audited as a refused sign-in) while the address is locked by failed passwords or codes. */
+  async assertNotLocked(email: string): Promise<void> {
+    try {
+      await this.attempts.assertNotLocked(email);
+    } catch (err) {
+      if (err instanceof TooManyRequests) await this.refused(email, 'locked');
+      throw err;
+    }
+  }
+
+  /**
+   * The second step of a web sign-in: a code for the account whose password was right (the caller holds the
+   * challenge). 429 while locked; a wrong code counts towards the lock-out.
+   */
+  async checkSecondFactor(member: Staff, code: string): Promise<CodeCheck> {
+    await this.assertNotLocked(member.email);
+    return this.twoFactor.checkCode(member, code, 'sign-in');
+  }
+
+  /** A finished sign-in: the failure count of the address is cleared and 'auth.signed-in' recorded (how, never a code). */
+  async signedIn(member: Staff, method: SecondFactor | null): Promise<void> {
+    await this.attempts.clear(member.email);
+    await this.audit.record(this.db.manager, {
+      inquiryId: null, actor: member, action: 'auth.signed-in',
+      ...(method ? { changes: { secondFactor: { from: null, to: method } } } : {}),
+    });
   }
 
   /** The staff member if still active and unchanged since `tokenVersion` (a password change or deactivation bumps it). */

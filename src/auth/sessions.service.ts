@@ -23,6 +23,8 @@ export interface WebSession {
   staff: StaffPrincipal;
   csrfToken: string;
   flash: Flash | null;
+  /** The account has two-factor sign-in on (under REQUIRE_2FA, one without it may only enrol). */
+  twoFactor: boolean;
 }
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
@@ -42,20 +44,25 @@ export class SessionsService {
     this.cookieName = this.secure ? '__Host-pi_session' : 'pi_session';
   }
 
-  /** Starts a session for the account and sets its cookie; `flash` is a notice for its first page. */
-  async start(res: Response, staff: { id: string; tokenVersion: number }, flash?: Flash): Promise<void> {
+  /**
+   * Starts a session for the account and sets its cookie; `flash` is a notice for its first page. Returns the new
+   * session's id hash and CSRF token, for a page drawn in the same response (e.g. the recovery codes, shown once).
+   */
+  async start(res: Response, staff: { id: string; tokenVersion: number }, flash?: Flash): Promise<{ idHash: string; csrfToken: string }> {
     const id = randomBytes(32).toString('base64url');
+    const csrfToken = randomBytes(24).toString('base64url');
     await this.db.query(
       `WITH gone AS (
          DELETE FROM staff_sessions WHERE staff_id = $2
             AND (last_seen_at < now() - make_interval(hours => $5) OR created_at < now() - make_interval(hours => $6)))
        INSERT INTO staff_sessions (id_hash, staff_id, token_version, csrf_token, flash) VALUES ($1, $2, $3, $4, $7)`,
-      [sha256(id), staff.id, staff.tokenVersion, randomBytes(24).toString('base64url'), SESSION_IDLE_HOURS, SESSION_ABSOLUTE_HOURS,
+      [sha256(id), staff.id, staff.tokenVersion, csrfToken, SESSION_IDLE_HOURS, SESSION_ABSOLUTE_HOURS,
         flash ? JSON.stringify(flash) : null],
     );
     res.cookie(this.cookieName, id, {
       httpOnly: true, sameSite: 'lax', secure: this.secure, path: '/', maxAge: SESSION_ABSOLUTE_HOURS * 3600_000,
     });
+    return { idHash: sha256(id), csrfToken };
   }
 
   /** The live session of this request's cookie, or null (none, unknown, expired, or the account changed). */
@@ -64,7 +71,8 @@ export class SessionsService {
     if (typeof id !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(id)) return null;
     const [row] = await this.db.query(
       `WITH found AS (
-         SELECT ss.id_hash, ss.csrf_token, ss.flash, ss.last_seen_at, s.id, s.email, s.name, s.role
+         SELECT ss.id_hash, ss.csrf_token, ss.flash, ss.last_seen_at, s.id, s.email, s.name, s.role,
+                s.two_factor_enabled_at IS NOT NULL AS two_factor
            FROM staff_sessions ss JOIN staff s ON s.id = ss.staff_id
           WHERE ss.id_hash = $1 AND s.active AND s.token_version = ss.token_version
             AND ss.last_seen_at > now() - make_interval(hours => $2)
@@ -81,6 +89,7 @@ export class SessionsService {
       staff: { id: row.id, email: row.email, name: row.name, role: row.role },
       csrfToken: row.csrf_token,
       flash: row.flash ?? null,
+      twoFactor: row.two_factor,
     };
   }
 

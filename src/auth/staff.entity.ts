@@ -13,6 +13,8 @@ export class Staff {
   @Column({ name: 'password_hash', type: 'text', nullable: true }) passwordHash!: string | null;
   @Column() active!: boolean;
   @Column({ name: 'token_version', type: 'int' }) tokenVersion!: number;
+  /** When two-factor sign-in was turned on; null while it is off (the secrets are read by TwoFactorService only). */
+  @Column({ name: 'two_factor_enabled_at', type: 'timestamptz', nullable: true }) twoFactorEnabledAt!: Date | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @Column({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
 }

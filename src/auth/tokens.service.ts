@@ -4,9 +4,14 @@ import { AppConfig } from '../config/app-config.js';
 
 export const ACCESS_TOKEN_SECONDS = 15 * 60;
 
+/** The `scope` of a token issued to an account that must still set up two-factor sign-in (REQUIRE_2FA). */
+export const ENROLMENT_SCOPE = '2fa-enrolment';
+
 export interface AccessClaims {
   sub: string;
   ver: number;
+  /** Present only on a limited token: it opens the two-factor enrolment routes and nothing else. */
+  scope?: typeof ENROLMENT_SCOPE;
 }
 
 /** Short-lived access tokens: HS256 only (pinned on both sides), so `alg: none` and other algorithms are refused. */
@@ -14,8 +19,10 @@ export interface AccessClaims {
 export class TokensService {
   constructor(private readonly jwt: JwtService, private readonly config: AppConfig) {}
 
-  sign(staffId: string, tokenVersion: number): Promise<string> {
-    return this.jwt.signAsync({ sub: staffId, ver: tokenVersion } satisfies AccessClaims, {
+  /** `enrolmentOnly`: a token that works only for setting up two-factor sign-in (the guard checks the claim). */
+  sign(staffId: string, tokenVersion: number, { enrolmentOnly = false }: { enrolmentOnly?: boolean } = {}): Promise<string> {
+    const claims: AccessClaims = { sub: staffId, ver: tokenVersion, ...(enrolmentOnly ? { scope: ENROLMENT_SCOPE } : {}) };
+    return this.jwt.signAsync(claims, {
       secret: this.config.appSecret,
       algorithm: 'HS256',
       expiresIn: ACCESS_TOKEN_SECONDS,
@@ -33,7 +40,9 @@ export class TokensService {
         issuer: 'policy-inbox',
         audience: 'policy-inbox-admin',
       });
-      return typeof claims.sub === 'string' && Number.isInteger(claims.ver) ? claims : undefined;
+      if (typeof claims.sub !== 'string' || !Number.isInteger(claims.ver)) return undefined;
+      if (claims.scope !== undefined && claims.scope !== ENROLMENT_SCOPE) return undefined;
+      return claims;
     } catch {
       return undefined;
     }

@@ -14,6 +14,7 @@ import { InboxSearch1764000300000 } from './migrations/1764000300000-InboxSearch
 import { InboundAndPrivacy1764000400000 } from './migrations/1764000400000-InboundAndPrivacy.js';
 import { StaffSessions1764000500000 } from './migrations/1764000500000-StaffSessions.js';
 import { AuditLog1764000650000 } from './migrations/1764000650000-AuditLog.js';
+import { TwoFactor1764000700000 } from './migrations/1764000700000-TwoFactor.js';
 
 export const ENTITIES = [Topic, Inquiry, OutboundEmail, Staff, CannedReply];
 
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   InboundAndPrivacy1764000400000,
   StaffSessions1764000500000,
   AuditLog1764000650000,
+  TwoFactor1764000700000,
 ];

@@ -5,6 +5,7 @@ import type { Response } from 'express';
 import { AdminWeb } from '../../auth/auth.decorators.js';
 import { ROLES } from '../../auth/staff.entity.js';
 import { Conflict, FieldError, Unprocessable } from '../../common/errors.js';
+import { AppConfig } from '../../config/app-config.js';
 import { fieldErrors } from '../../common/validation.js';
 import { StaffPages } from '../../web/staff-pages.js';
 import type { WebRequest } from '../../web/web-request.js';
@@ -25,11 +26,14 @@ const ROLE_LABELS: Record<string, string> = { officer: 'Policy officer', admin: 
 
 const text = (value: unknown): string => (typeof value === 'string' ? value.trim() : '');
 
-/** Staff (admins): who has an account, invite someone, change a role, deactivate or reactivate, a new invitation. */
+/**
+ * Staff (admins): who has an account, invite someone, change a role, deactivate or reactivate, a new invitation,
+ * and reset someone's two-factor sign-in.
+ */
 @AdminWeb()
 @Controller('admin/staff')
 export class StaffPagesController {
-  constructor(private readonly staff: StaffService, private readonly pages: StaffPages) {}
+  constructor(private readonly staff: StaffService, private readonly pages: StaffPages, private readonly config: AppConfig) {}
 
   @Get()
   list(@Req() req: WebRequest, @Res() res: Response): Promise<void> {
@@ -84,6 +88,32 @@ export class StaffPagesController {
     } catch (err) {
       if (!(err instanceof Unprocessable)) throw err;
       await this.show(req, res, 422, undefined, [{ field: `staff-${id}`, message: 'This account is deactivated: reactivate it before sending a new invitation' }]);
+    }
+  }
+
+  /** "Reset two-factor sign-in": a page that asks to confirm (it works without JavaScript), then the reset. */
+  @Get(':id/two-factor/reset')
+  async confirmResetTwoFactor(@Req() req: WebRequest, @Res() res: Response, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
+    const member = await this.staff.get(id);
+    if (!member.twoFactor || member.id === req.staff.id) return this.pages.redirect(req, res, '/admin/staff');
+    await this.pages.render(req, res, 'admin/two-factor-reset.njk', { section: 'staff', member, required: this.config.require2fa });
+  }
+
+  /** Resetting ends the person's sessions and tokens at once; they sign in with their password and set it up again. */
+  @Post(':id/two-factor/reset')
+  async resetTwoFactor(@Req() req: WebRequest, @Res() res: Response, @Param('id', ParseUUIDPipe) id: string): Promise<void> {
+    try {
+      const member = await this.staff.resetTwoFactor(id, req.staff);
+      await this.pages.redirect(req, res, '/admin/staff',
+        `Two-factor sign-in of ${member.name} has been reset and they have been signed out everywhere. They can sign in with their password and set it up again.`);
+    } catch (err) {
+      if (!(err instanceof Unprocessable)) throw err;
+      await this.show(req, res, 422, undefined, [{
+        field: `staff-${id}`,
+        message: id === req.staff.id
+          ? 'You cannot reset your own two-factor sign-in. Turn it off on My account, or ask another admin.'
+          : 'This account does not have two-factor sign-in turned on, so there is nothing to reset.',
+      }]);
     }
   }
 

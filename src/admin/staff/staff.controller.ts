@@ -51,4 +51,17 @@ export class StaffController {
   ): Promise<StaffAccountView> {
     return this.staff.update(id, dto, actor);
   }
+
+  @Post(':id/two-factor/reset')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: "Reset another account's two-factor sign-in (a lost phone): its key and recovery codes are deleted, its sessions end and its tokens stop",
+    description: 'The person signs in with their password alone until they set it up again (at once, when REQUIRE_2FA is set). Audited as staff.2fa-reset.',
+  })
+  @ApiOkResponse({ type: StaffAccountView })
+  @ApiNotFoundResponse({ description: 'No such account' })
+  @ApiUnprocessableEntityResponse({ description: 'Your own account (turn it off on My account), or an account without two-factor sign-in' })
+  resetTwoFactor(@Param('id', ParseUUIDPipe) id: string, @CurrentStaff() actor: StaffPrincipal): Promise<StaffAccountView> {
+    return this.staff.resetTwoFactor(id, actor);
+  }
 }

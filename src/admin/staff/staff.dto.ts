@@ -43,5 +43,6 @@ export class StaffAccountView {
   @ApiProperty({ enum: ROLES }) role!: Role;
   @ApiProperty() active!: boolean;
   @ApiProperty({ description: 'false while an invitation is still open' }) passwordSet!: boolean;
+  @ApiProperty({ description: 'Two-factor sign-in is on' }) twoFactor!: boolean;
   @ApiProperty({ format: 'date-time' }) createdAt!: Date;
 }

@@ -5,6 +5,7 @@ import { DataSource, Repository } from 'typeorm';
 import { InvitationsService } from '../../auth/invitations.service.js';
 import { hashPassword } from '../../auth/passwords.js';
 import { Staff } from '../../auth/staff.entity.js';
+import { TwoFactorService } from '../../auth/two-factor.service.js';
 import type { StaffPrincipal } from '../../auth/staff.entity.js';
 import { Conflict, NotFound, Unprocessable } from '../../common/errors.js';
 import { AuditService } from '../../audit/audit.service.js';
@@ -12,7 +13,7 @@ import { CreateStaffDto, StaffAccountView, UpdateStaffDto } from './staff.dto.js
 
 const view = (s: Staff): StaffAccountView => ({
   id: s.id, email: s.email, name: s.name, role: s.role, active: s.active, passwordSet: s.passwordHash !== null,
-  createdAt: s.createdAt,
+  twoFactor: s.twoFactorEnabledAt !== null && s.twoFactorEnabledAt !== undefined, createdAt: s.createdAt,
 });
 
 const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === '23505';
@@ -25,7 +26,25 @@ export class StaffService {
     private readonly db: DataSource,
     private readonly invitations: InvitationsService,
     private readonly audit: AuditService,
+    private readonly twoFactor: TwoFactorService,
   ) {}
+
+  /** One account, as the list shows it; 404 for none. */
+  async get(id: string): Promise<StaffAccountView> {
+    const member = await this.staff.findOneBy({ id });
+    if (!member) throw new NotFound('No staff account has this id');
+    return view(member);
+  }
+
+  /**
+   * An admin resets another account's two-factor sign-in (SPEC §5, §8): its key and recovery codes go, its
+   * sessions end and its API tokens stop (token_version); audited as 'staff.2fa-reset'. 422 for one's own account
+   * or an account without two-factor sign-in.
+   */
+  async resetTwoFactor(id: string, actor: StaffPrincipal): Promise<StaffAccountView> {
+    await this.twoFactor.reset(id, actor);
+    return this.get(id);
+  }
 
   async list(): Promise<StaffAccountView[]> {
     return (await this.staff.find({ order: { name: 'ASC', email: 'ASC' } })).map(view);
