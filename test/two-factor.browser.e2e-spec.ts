@@ -179,6 +179,7 @@ describe('two-factor sign-in in a real browser', () => {
       await on.goto(`${web.baseUrl}/admin/staff`);
       await expect(on.locator('main').innerText()).resolves.toContain('Two-factor sign-in on');
       await expectNoAxeViolations(on, 'Staff (with two-factor sign-in)');
+      await screenshot(on, 'two-factor-staff');
       await on.getByRole('button', { name: `Reset two-factor sign-in of ${officer.name}` }).click();
       await on.getByRole('heading', { level: 1, name: `Reset two-factor sign-in of ${officer.name}?` }).waitFor();
       await expectNoAxeViolations(on, 'reset two-factor sign-in (confirmation)');
