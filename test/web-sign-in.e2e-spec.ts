@@ -197,4 +197,16 @@ describe('signing in to the web inbox', () => {
     expect(refused[0].changes).toEqual({ subjectHash: { from: null, to: expect.stringMatching(/^[0-9a-f]{32}$/) }, reason: { from: null, to: 'credentials' } });
     expect(JSON.stringify(refused)).not.toContain('nobody');
   });
+
+  it('opens the queue dashboard for an admin signed in on the web, not for an officer', async () => {
+    const admin = await createStaffWithPassword(t, 'admin');
+    const officer = await createStaffWithPassword(t);
+    const asAdmin = await webSignIn(t, admin.email);
+    expect((await asAdmin.agent.get('/admin/queues')).status).toBe(200);
+    const asOfficer = await webSignIn(t, officer.email);
+    expect((await asOfficer.agent.get('/admin/queues')).status).toBe(401);
+    // An action posted from another site's page is refused even if the browser sent the cookie.
+    const foreign = await asAdmin.agent.put('/admin/queues/api/queues/mail/pause').set('Origin', 'https://evil.example');
+    expect(foreign.status).toBe(401);
+  });
 });

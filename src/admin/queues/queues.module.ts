@@ -7,6 +7,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { createHmac, randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { AuthService } from '../../auth/auth.service.js';
+import { SessionsService } from '../../auth/sessions.service.js';
 import { StaffAuthGuard } from '../../auth/staff-auth.guard.js';
 import type { StaffPrincipal } from '../../auth/staff.entity.js';
 import { TooManyRequests, Unauthorized } from '../../common/errors.js';
@@ -19,8 +20,11 @@ const REALM = 'Basic realm="Policy Inbox queues", charset="UTF-8"';
 const BASIC_CACHE_MS = 60_000;
 
 /**
- * Who may open the dashboard: an admin, by HTTP Basic (email and password, so a browser can open it) or by
- * bearer token. The global guard covers Nest routes only; this is express middleware, so it checks itself.
+ * Who may open the dashboard: an admin signed in to the web inbox (the session cookie, so the link from the staff
+ * pages just works, second factor included), by bearer token, or by HTTP Basic (email and password; refused for an
+ * account with two-factor sign-in, which Basic cannot ask for). The global guard covers Nest routes only; this is
+ * express middleware, so it checks itself. The session cookie is SameSite=Lax, so another site's page cannot make a
+ * browser send it with the dashboard's PUT/POST/DELETE actions; an Origin naming another host is refused as well.
  */
 @Injectable()
 export class QueueDashboardGate {
@@ -28,10 +32,15 @@ export class QueueDashboardGate {
   /** Cache keys are keyed hashes of the credentials, so not even a memory dump holds a plain hash of a password. */
   private readonly cacheKey = randomBytes(32);
 
-  constructor(private readonly auth: AuthService, private readonly guard: StaffAuthGuard) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly guard: StaffAuthGuard,
+    private readonly sessions: SessionsService,
+    private readonly config: AppConfig,
+  ) {}
 
   readonly handle = (req: Request, res: Response, next: NextFunction): void => {
-    this.admin(req.headers.authorization).then(
+    this.fromSession(req).then((staff) => staff ?? this.admin(req.headers.authorization)).then(
       (staff) => (staff ? next() : this.refuse(res, 401, 'Sign in as an admin to see the queues')),
       (err: unknown) => {
         if (err instanceof TooManyRequests) {
@@ -47,6 +56,18 @@ export class QueueDashboardGate {
   private refuse(res: Response, status: number, message: string): void {
     if (status === 401) res.setHeader('WWW-Authenticate', REALM);
     res.status(status).json({ statusCode: status, message });
+  }
+
+  /** The admin signed in to the web inbox in this browser (with 2FA when REQUIRE_2FA asks for it), or null. */
+  private async fromSession(req: Request): Promise<StaffPrincipal | null> {
+    const origin = req.headers.origin;
+    if (!['GET', 'HEAD'].includes(req.method) && origin && origin !== new URL(this.config.publicBaseUrl).origin && origin !== `${req.protocol}://${req.get('host')}`) {
+      return null;
+    }
+    const session = await this.sessions.resolve(req);
+    if (!session || session.staff.role !== 'admin') return null;
+    if (this.config.require2fa && !session.twoFactor) return null;
+    return session.staff;
   }
 
   /** The admin the header belongs to; null for no credentials or a non-admin. Throws 401/429 from sign-in. */
