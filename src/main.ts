@@ -6,10 +6,20 @@ run('Policy Inbox', async () => {
   const { config, prepared, startedAt, warnings } = await boot();
   // The app (every module, TypeORM, Swagger) loads only once its dependencies are known to be there.
   const { createApp } = await import('./app.setup.js');
-  const app = await createApp(config);
+  // WORKERS=inline: the workers run beside the API in a child process at a lower priority (src/supervisor.ts).
+  const inline = config.workers === 'inline';
+  const app = await createApp(inline ? { ...config, workers: 'off' } : config);
   const { Logger } = await import('@nestjs/common');
   const log = new Logger('Main');
   for (const w of warnings) log.warn(w);
   await app.listen(config.port);
-  log.log(`Policy Inbox listening on ${config.publicBaseUrl} (workers: ${config.workers}, ${prepared.migrations} migrations applied, ready in ${Date.now() - startedAt} ms)`);
+  let workers = 'off';
+  if (inline) {
+    const { WorkerSupervisor, WORKER_NICENESS, stopWorkersAfterApi } = await import('./supervisor.js');
+    const supervisor = new WorkerSupervisor(config, log);
+    stopWorkersAfterApi(app, supervisor, log);
+    supervisor.start();
+    workers = `inline, process ${supervisor.pid} at nice +${WORKER_NICENESS}`;
+  }
+  log.log(`Policy Inbox listening on ${config.publicBaseUrl} (workers: ${workers}, ${prepared.migrations} migrations applied, ready in ${Date.now() - startedAt} ms)`);
 });

@@ -5,7 +5,9 @@ import { boot, run } from './database/boot.js';
 run('Policy Inbox workers', async () => {
   const { config, startedAt, warnings } = await boot();
   const { startWorkers } = await import('./queue/worker-process.js');
-  await startWorkers(config);
+  const app = await startWorkers(config);
+  // Started by `npm start` (WORKERS=inline): lower priority, and stop when that process is gone.
+  (await import('./supervisor.js')).superviseFromChild(() => app.close());
   const { Logger } = await import('@nestjs/common');
   const log = new Logger('Worker');
   for (const w of warnings) log.warn(w);
