@@ -29,7 +29,7 @@ describe('admin resources', () => {
       const email = `maya.${Date.now()}@charity.example`;
       const res = await as(admin).post('/api/admin/staff', { email, name: 'Maya Patel', role: 'officer', password: 'a long enough password' }).expect(201);
       expect(res.body).toEqual({
-        id: expect.any(String), email, name: 'Maya Patel', role: 'officer', active: true, passwordSet: true, createdAt: expect.any(String),
+        id: expect.any(String), email, name: 'Maya Patel', role: 'officer', active: true, passwordSet: true, twoFactor: false, createdAt: expect.any(String),
       });
       const list = await as(admin).get('/api/admin/staff').expect(200);
       expect(list.body.map((s: { id: string }) => s.id)).toEqual(expect.arrayContaining([res.body.id, admin.id, officer.id]));

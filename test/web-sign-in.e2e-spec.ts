@@ -209,4 +209,14 @@ describe('signing in to the web inbox', () => {
     const foreign = await asAdmin.agent.put('/admin/queues/api/queues/mail/pause').set('Origin', 'https://evil.example');
     expect(foreign.status).toBe(401);
   });
+
+  it('sends / to the public form in production', async () => {
+    const production = await createTestApp({ env: { NODE_ENV: 'production', APP_SECRET: 'a production secret of more than thirty-two characters' } });
+    try {
+      const res = await request(production.http).get('/').expect(303);
+      expect(res.headers.location).toBe('/contact');
+    } finally {
+      await production.close();
+    }
+  });
 });
