@@ -111,7 +111,7 @@ export class AuditPagesController {
     const filtered = Boolean(form.action || form.actorId || form.inquiry || form.from || form.to);
     await this.pages.render(req, res, 'admin/audit.njk', {
       section: 'audit', values: Object.fromEntries(Object.entries(form).map(([k, v]) => [k, v ?? ''])), actionOptions, personOptions, filtered, firstPage: !form.cursor, ...results,
-      errors, errorFor: Object.fromEntries(errors.map((e) => [e.field, e.message])),
+      errors,
     }, status);
   }
 }

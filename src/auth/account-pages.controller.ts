@@ -9,6 +9,7 @@ import { PASSWORD_MAX, PASSWORD_MIN } from './passwords.js';
 import { SessionsService } from './sessions.service.js';
 import { groupedKey } from './totp.js';
 import { CODE_FORMAT, CodeRefused, normaliseCode, TwoFactorService } from './two-factor.service.js';
+import { formText as text } from '../web/forms.js';
 
 const ROLES: Record<string, string> = { admin: 'Admin (team lead)', officer: 'Policy officer' };
 
@@ -29,7 +30,6 @@ const CODE_MESSAGES: Record<CodeRefused['reason'], string> = {
 
 const since = new Intl.DateTimeFormat('en-GB', { dateStyle: 'long', timeZone: 'Europe/London' });
 
-const text = (value: unknown): string => (typeof value === 'string' ? value : '');
 
 /** My account (all staff): who I am, changing my password, and two-factor sign-in (set up, recovery codes, turn off). */
 @StaffWeb()
@@ -161,7 +161,7 @@ export class AccountPagesController {
     await this.pages.render(req, res, 'admin/two-factor-setup.njk', {
       section: 'account', required: this.twoFactor.required, groupedSecret: groupedKey(setup.secret),
       qrDataUri: `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`,
-      errors, errorFor: Object.fromEntries(errors.map((e) => [e.field, e.message])),
+      errors,
     }, status);
   }
 
@@ -170,7 +170,7 @@ export class AccountPagesController {
     await this.pages.render(req, res, 'admin/account.njk', {
       section: 'account', role: ROLES[req.staff.role] ?? req.staff.role, passwordMin: PASSWORD_MIN, passwordMax: PASSWORD_MAX,
       twoFactor, twoFactorSince: twoFactor.enabledAt ? since.format(twoFactor.enabledAt) : null,
-      errors, errorFor: Object.fromEntries(errors.map((e) => [e.field, e.message])),
+      errors,
     }, status);
   }
 }

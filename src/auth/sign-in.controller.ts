@@ -149,7 +149,6 @@ export class SignInController {
   private async codeForm(req: Request, res: Response, status: number, errors: FieldError[] = []): Promise<void> {
     await this.pages.render(req as WebRequest, res, 'admin/login-code.njk', {
       errors,
-      errorFor: Object.fromEntries(errors.map((e) => [e.field, e.message])),
       loginCsrf: this.csrf.token(req, res),
     }, status);
   }
@@ -160,7 +159,6 @@ export class SignInController {
       ...context,
       values: context.values ?? {},
       errors,
-      errorFor: Object.fromEntries(errors.map((e) => [e.field, e.message])),
       loginCsrf: this.csrf.token(req, res),
     }, status);
   }

@@ -67,7 +67,6 @@ export class HoldingPenPagesController {
       nextHref: page.nextCursor ? `/admin/holding-pen?cursor=${encodeURIComponent(page.nextCursor)}` : null,
       laterPage: Boolean(cursor),
       errors,
-      errorFor: Object.fromEntries(errors.map((e) => [e.field, e.message])),
     }, status);
   }
 }

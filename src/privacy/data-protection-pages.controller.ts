@@ -9,12 +9,12 @@ import type { WebRequest } from '../web/web-request.js';
 import { DataSubjectsService } from './data-subjects.service.js';
 import { RetentionRunView } from './privacy.dto.js';
 import { RetentionService } from './retention.service.js';
+import { formText as text } from '../web/forms.js';
 
 const when = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Europe/London' });
 const TRIGGERS: Record<RetentionRunView['trigger'], string> = { scheduled: 'Daily schedule', manual: 'Run now by an admin' };
 const CURSOR = /^[A-Za-z0-9_-]{1,200}$/;
 
-const text = (value: unknown): string => (typeof value === 'string' ? value : '');
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
 /** The form fields of the page; two forms ask for an email address, so each has its own id. */
@@ -115,7 +115,6 @@ export class DataProtectionPagesController {
       nextHref: page.nextCursor ? `/admin/data-protection?cursor=${encodeURIComponent(page.nextCursor)}` : null,
       values,
       errors,
-      errorFor: Object.fromEntries(errors.map((e) => [e.field, e.message])),
     }, status);
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { Response } from 'express';
 import { Flash, SessionsService } from '../auth/sessions.service.js';
+import { errorsByField } from './forms.js';
 import { Pages } from './pages.js';
 import type { WebRequest } from './web-request.js';
 
@@ -17,6 +18,8 @@ export class StaffPages {
     const flash = session ? await this.sessions.takeFlash(session) : null;
     res.setHeader('Cache-Control', 'no-store');
     res.status(status).type('html').send(this.pages.render(view, {
+      // The inline errors come from the summary's list unless a page words them itself.
+      errorFor: Array.isArray(context.errors) ? errorsByField(context.errors) : {},
       ...context, me: session?.staff, csrfToken: session?.csrfToken, flash, currentPath: req.originalUrl,
     }));
   }

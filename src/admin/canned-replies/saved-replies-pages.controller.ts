@@ -6,6 +6,7 @@ import { StaffPages } from '../../web/staff-pages.js';
 import type { WebRequest } from '../../web/web-request.js';
 import { isUuid } from '../inbox/inbox.dto.js';
 import { CannedRepliesService, SavedReplyForm } from './canned-replies.service.js';
+import { formText as text } from '../../web/forms.js';
 
 /** What a person reads when a field is wrong; `typed` is what they entered. */
 const MESSAGES: Record<string, (typed: string) => string> = {
@@ -13,7 +14,6 @@ const MESSAGES: Record<string, (typed: string) => string> = {
   body: (typed) => (typed.trim() ? 'Enter text of 10,000 characters or fewer, without control characters' : 'Enter the text of the saved reply'),
 };
 
-const text = (value: unknown): string => (typeof value === 'string' ? value : '');
 
 function readForm(body: unknown): SavedReplyForm {
   const b = (body ?? {}) as Record<string, unknown>;
@@ -26,7 +26,6 @@ function inWords(err: InvalidInput, form: SavedReplyForm): FieldError[] {
     .map((e) => ({ field: e.field, message: MESSAGES[e.field]?.(form[e.field as keyof SavedReplyForm]) ?? e.message }));
 }
 
-const errorMap = (errors: FieldError[]) => Object.fromEntries(errors.map((e) => [e.field, e.message]));
 
 /** The first lines of a reply, for the list. */
 function preview(body: string): string {
@@ -98,7 +97,7 @@ export class SavedRepliesPagesController {
   private async showList(req: WebRequest, res: Response, status = 200, values: Partial<SavedReplyForm> = {}, errors: FieldError[] = []): Promise<void> {
     const replies = (await this.replies.list()).map((r) => ({ ...r, preview: preview(r.body) }));
     await this.pages.render(req, res, 'admin/saved-replies.njk', {
-      section: 'saved-replies', replies, values, errors, errorFor: errorMap(errors),
+      section: 'saved-replies', replies, values, errors,
     }, status);
   }
 
@@ -106,7 +105,7 @@ export class SavedRepliesPagesController {
     req: WebRequest, res: Response, id: string, title: string, values: SavedReplyForm, status = 200, errors: FieldError[] = [],
   ): Promise<void> {
     await this.pages.render(req, res, 'admin/saved-replies-edit.njk', {
-      section: 'saved-replies', id, title, values, errors, errorFor: errorMap(errors),
+      section: 'saved-replies', id, title, values, errors,
     }, status);
   }
 }

@@ -140,7 +140,6 @@ export class StaffPagesController {
       roleLabels: ROLE_LABELS,
       values,
       errors,
-      errorFor: Object.fromEntries(errors.map((e) => [e.field, e.message])),
     }, status);
   }
 }

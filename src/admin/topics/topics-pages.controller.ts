@@ -10,6 +10,7 @@ import { StaffPages } from '../../web/staff-pages.js';
 import type { WebRequest } from '../../web/web-request.js';
 import { CreateTopicDto, UpdateTopicDto } from './topics.dto.js';
 import { AdminTopicsService } from './topics.service.js';
+import { formText as text } from '../../web/forms.js';
 
 /** The form's fields, in the order the page shows them (and the error summary lists them). */
 const FIELDS = ['key', 'label', 'description', 'mailbox', 'responseTargetDays'] as const;
@@ -24,7 +25,6 @@ const MESSAGES: Record<string, (typed: string) => string> = {
   responseTargetDays: () => 'Enter the response target as a whole number of working days, from 1 to 100',
 };
 
-const text = (value: unknown): string => (typeof value === 'string' ? value : '');
 /** A whole number as typed, or the text itself so that the DTO's @IsInt refuses it. */
 const wholeNumber = (typed: string): number | string => (/^\d{1,6}$/.test(typed) ? Number(typed) : typed);
 
@@ -41,7 +41,6 @@ async function formErrors(dto: object, form: TopicForm): Promise<FieldError[]> {
     .map((e) => ({ field: e.field, message: MESSAGES[e.field]?.(form[e.field as keyof TopicForm] as string) ?? e.message }));
 }
 
-const errorMap = (errors: FieldError[]) => Object.fromEntries(errors.map((e) => [e.field, e.message]));
 
 /** Topics (admins): label, mailbox, response target, active; add one; change one on its own page. */
 @AdminWeb()
@@ -95,7 +94,7 @@ export class TopicsPagesController {
 
   private async showList(req: WebRequest, res: Response, status = 200, values: Partial<TopicForm> = { responseTargetDays: '10' }, errors: FieldError[] = []): Promise<void> {
     await this.pages.render(req, res, 'admin/topics.njk', {
-      section: 'topics', topics: await this.topics.list(), teamInbox: this.config.teamInbox, values, errors, errorFor: errorMap(errors),
+      section: 'topics', topics: await this.topics.list(), teamInbox: this.config.teamInbox, values, errors,
     }, status);
   }
 
@@ -103,7 +102,7 @@ export class TopicsPagesController {
     req: WebRequest, res: Response, key: string, label: string, values: Partial<TopicForm>, status = 200, errors: FieldError[] = [],
   ): Promise<void> {
     await this.pages.render(req, res, 'admin/topics-edit.njk', {
-      section: 'topics', key, label, teamInbox: this.config.teamInbox, values, errors, errorFor: errorMap(errors),
+      section: 'topics', key, label, teamInbox: this.config.teamInbox, values, errors,
     }, status);
   }
 }
