@@ -22,6 +22,7 @@ import { QueuesModule } from './admin/queues/queues.module.js';
 import { InboxModule } from './admin/inbox/inbox.module.js';
 import { InboundModule } from './inbound/inbound.module.js';
 import { PrivacyModule } from './privacy/privacy.module.js';
+import { FeedbackModule } from './feedback/feedback.module.js';
 
 @Module({})
 export class AppModule {
@@ -49,6 +50,7 @@ export class AppModule {
         InboundModule.forRoot(config),
         PrivacyModule.forRoot(config),
         AuditLogModule,
+        FeedbackModule,
       ],
     };
   }

@@ -14,6 +14,7 @@ import { ErrorFilter } from './common/error.filter.js';
 import { validationPipe } from './common/validation.js';
 import { AppConfig } from './config/app-config.js';
 import { WebErrorPages } from './web/web-error-pages.js';
+import { crossOriginAsset, feedbackCors, framableBy } from './feedback/feedback-http.js';
 
 export const BODY_LIMIT = '64kb';
 export const ROOT = join(import.meta.dirname, '..');
@@ -65,6 +66,10 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   // The docs UI and the queue dashboard are third-party pages with inline styles and scripts of their own.
   app.use(['/api/docs', '/admin/queues'], csp({ scriptSrc: ["'unsafe-inline'"], styleSrc: ["'unsafe-inline'"] }));
   app.use(csp());
+  // Page feedback (SPEC §11): /feedback framable by FEEDBACK_SITES, the widget's files usable cross-origin, CORS on its API.
+  app.use('/feedback', framableBy(config.feedbackSites));
+  app.use(['/assets/page-feedback.js', '/assets/page-feedback.css'], crossOriginAsset);
+  app.use('/api/pages', feedbackCors(config.feedbackSites));
   app.use(cookieParser());
   app.use('/assets', express.static(join(ROOT, 'public'), { maxAge: '1h', index: false }));
   app.use(requireJson);

@@ -76,6 +76,12 @@ export class Environment {
 
   @Transform(blankToUndefined) @IsOptional() @IsIn(['true', 'false'], { message: 'must be true or false' })
   REQUIRE_2FA?: 'true' | 'false';
+
+  @Transform(blankToUndefined) @IsOptional()
+  @Matches(/^\s*https?:\/\/[^\s/,?#]+\/?\s*(,\s*https?:\/\/[^\s/,?#]+\/?\s*)*$/, {
+    message: 'must be comma-separated origins like https://www.example.org (scheme and host, no path)',
+  })
+  FEEDBACK_SITES?: string;
 }
 
 /** Typed configuration: the only way code reads settings. */
@@ -104,6 +110,8 @@ export class AppConfig {
   logLevel!: string;
   /** REQUIRE_2FA: every staff account must have two-factor sign-in; one without it can only enrol (SPEC §5). */
   require2fa!: boolean;
+  /** FEEDBACK_SITES: the origins whose pages may embed the rating widget and send page feedback (SPEC §11). */
+  feedbackSites!: string[];
   /** Where the embedded mail default writes .eml files. */
   mailDir!: string;
   /** Tuning that is not an environment variable; tests shorten it. */
@@ -176,11 +184,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     trustProxy: parsed.TRUST_PROXY,
     logLevel: parsed.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
     require2fa: parsed.REQUIRE_2FA === 'true',
+    feedbackSites: feedbackOrigins(parsed.FEEDBACK_SITES, parsed.PUBLIC_BASE_URL ?? `http://localhost:${port}`),
     mailDir: 'var/mail',
     mail: { backoffMs: 5_000, maxAttempts: 15, relayPollMs: 1_000, leaseMs: 20_000, concurrency: 64, maxConnections: 5 },
     ...overrides,
   };
   return config;
+}
+
+/** FEEDBACK_SITES as origins (`https://www.example.org`), without duplicates; default: PUBLIC_BASE_URL's origin. */
+function feedbackOrigins(value: string | undefined, publicBaseUrl: string): string[] {
+  const listed = value ? value.split(',').map((s) => s.trim()).filter(Boolean) : [publicBaseUrl];
+  const origins = listed.map((s) => {
+    try {
+      return new URL(s).origin;
+    } catch {
+      throw new ConfigError(`Invalid configuration: FEEDBACK_SITES: ${JSON.stringify(s)} is not an origin`);
+    }
+  });
+  return [...new Set(origins)];
 }
 
 /** Like libpq: a URL without a user name connects as PGUSER, or as the operating-system user. */

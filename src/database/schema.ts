@@ -15,6 +15,7 @@ import { InboundAndPrivacy1764000400000 } from './migrations/1764000400000-Inbou
 import { StaffSessions1764000500000 } from './migrations/1764000500000-StaffSessions.js';
 import { AuditLog1764000650000 } from './migrations/1764000650000-AuditLog.js';
 import { TwoFactor1764000700000 } from './migrations/1764000700000-TwoFactor.js';
+import { PageFeedback1764000800000 } from './migrations/1764000800000-PageFeedback.js';
 
 export const ENTITIES = [Topic, Inquiry, OutboundEmail, Staff, CannedReply];
 
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   StaffSessions1764000500000,
   AuditLog1764000650000,
   TwoFactor1764000700000,
+  PageFeedback1764000800000,
 ];

@@ -44,3 +44,30 @@ export function sensitiveFlags(...texts: (string | null | undefined)[]): Sensiti
   }
   return flags;
 }
+
+/** What page feedback hides (SPEC §11): the two above plus an email address or a UK postcode. */
+export type PersonalDataFlag = SensitiveFlag | 'email_address' | 'postcode';
+
+const EMAIL_CANDIDATE = /[^\s@<>()[\]",;:]+@[^\s@<>()[\]",;:]+\.[a-z]{2,}/i;
+// The Royal Mail formats (A9 9AA, A99 9AA, AA9 9AA, AA99 9AA, A9A 9AA, AA9A 9AA), space optional, and GIR 0AA.
+const POSTCODE_CANDIDATE = /(?<![A-Za-z0-9])(?:GIR ?0AA|[A-PR-UWYZ](?:[A-HK-Y]?\d[A-Z\d]?) ?\d[ABD-HJLNP-UW-Z]{2})(?![A-Za-z0-9])/i;
+
+/**
+ * Flags a free-text comment from a stranger that looks like it carries personal data: an email address, a UK
+ * phone number, an NHS number with a valid check digit, or a UK postcode. Inquiries keep `sensitiveFlags`.
+ */
+export function personalDataFlags(text: string): PersonalDataFlag[] {
+  const flags: PersonalDataFlag[] = [];
+  if (EMAIL_CANDIDATE.test(text)) flags.push('email_address');
+  flags.push(...sensitiveFlags(text));
+  if (POSTCODE_CANDIDATE.test(text)) flags.push('postcode');
+  return flags;
+}
+
+/** The words for a flag, as a page names it. */
+export const PERSONAL_DATA_WORDS: Record<PersonalDataFlag, string> = {
+  email_address: 'an email address',
+  phone_number: 'a UK phone number',
+  nhs_number: 'an NHS number',
+  postcode: 'a postcode',
+};
