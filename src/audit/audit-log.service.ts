@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { DataSource } from 'typeorm';
-import { isDateOnly } from '../admin/inbox/inbox.dto.js';
+import { isDateOnly, ukInstantSql } from '../common/dates.js';
 import { decodeKeysetCursor, encodeKeysetCursor } from '../common/cursor.js';
 import { InvalidInput } from '../common/errors.js';
 import { fieldErrors } from '../common/validation.js';
@@ -110,10 +110,10 @@ export class AuditLogService {
     else if (query.action) where.push(`a.action COLLATE "C" = ${p(query.action)}`);
     if (query.actorId) where.push(`a.actor_id = ${p(query.actorId.toLowerCase())}::uuid`);
     if (query.inquiryId) where.push(`a.inquiry_id = ${p(query.inquiryId.toLowerCase())}::uuid`);
-    if (query.from) where.push(`a.created_at >= ${instant(query.from, p, 0)}`);
+    if (query.from) where.push(`a.created_at >= ${ukInstantSql(query.from, p, 0)}`);
     if (query.to) {
       // A date-only upper bound includes that whole day: everything before the next UK midnight.
-      where.push(isDateOnly(query.to) ? `a.created_at < ${instant(query.to, p, 1)}` : `a.created_at <= ${instant(query.to, p, 0)}`);
+      where.push(isDateOnly(query.to) ? `a.created_at < ${ukInstantSql(query.to, p, 1)}` : `a.created_at <= ${ukInstantSql(query.to, p, 0)}`);
     }
     if (query.cursor) {
       const [position, id] = decodeKeysetCursor(query.cursor);
@@ -134,11 +134,4 @@ export class AuditLogService {
     const last = page[page.length - 1];
     return { rows: page, nextCursor: rows.length > limit && last ? encodeKeysetCursor(last.position, last.id) : null };
   }
-}
-
-/** An ISO date (UK midnight, plus `days`) or date-time (UK time when it names no offset) as a timestamptz expression. */
-function instant(value: string, p: (v: unknown) => string, days: number): string {
-  if (isDateOnly(value)) return `((${p(value)}::date + ${days})::timestamp AT TIME ZONE 'Europe/London')`;
-  if (/(Z|[+-]\d{2}:?\d{2})$/.test(value)) return `${p(value)}::timestamptz`;
-  return `(${p(value)}::timestamp AT TIME ZONE 'Europe/London')`;
 }

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, IsUUID, Matches, MaxLength, ValidateBy } from 'class-validator';
-import { isIsoDateOrDateTime } from '../admin/inbox/inbox.dto.js';
+import { isIsoDateOrDateTime } from '../common/dates.js';
 import { PageQuery } from '../common/pagination.js';
 
 /** An action name ('inquiry.updated', 'data-subject.erased'), or a prefix of one ending in '.' ('data-subject.'). */

@@ -11,9 +11,10 @@ import { FieldError, InvalidInput } from '../../common/errors.js';
 import { fieldErrors } from '../../common/validation.js';
 import { ukDate } from '../../inquiries/working-days.js';
 import {
-  INBOX_VIEWS, InboxFilterDto, InboxListQueryDto, InboxPageQueryDto, InboxSort, InboxView, isDateOnly, isUuid,
+  INBOX_VIEWS, InboxFilterDto, InboxListQueryDto, InboxPageQueryDto, InboxSort, InboxView, isUuid,
 } from './inbox.dto.js';
 import { InboxItem, InboxPage, InboxStats } from './inbox-views.js';
+import { isDateOnly, ukInstantSql } from '../../common/dates.js';
 
 const DEFAULT_LIMIT = 25;
 const EXPORT_BATCH = 500;
@@ -425,10 +426,10 @@ function whereClauses(f: ListFilter, staff: StaffPrincipal, params: unknown[]): 
   else if (f.assignee) where.push(`i.assignee_id = ${p(f.assignee === 'me' ? staff.id : f.assignee.toLowerCase())}::uuid`);
   if (f.overdue === 'true') where.push(`i.status NOT IN ('resolved', 'spam') AND i.expected_response_by < $1::date`);
   if (f.overdue === 'false') where.push(`NOT (i.status NOT IN ('resolved', 'spam') AND i.expected_response_by < $1::date)`);
-  if (f.createdFrom) where.push(`i.created_at >= ${instant(f.createdFrom, p, 0)}`);
+  if (f.createdFrom) where.push(`i.created_at >= ${ukInstantSql(f.createdFrom, p, 0)}`);
   if (f.createdTo) {
     // A date-only upper bound includes that whole day: everything before the next UK midnight.
-    where.push(isDateOnly(f.createdTo) ? `i.created_at < ${instant(f.createdTo, p, 1)}` : `i.created_at <= ${instant(f.createdTo, p, 0)}`);
+    where.push(isDateOnly(f.createdTo) ? `i.created_at < ${ukInstantSql(f.createdTo, p, 1)}` : `i.created_at <= ${ukInstantSql(f.createdTo, p, 0)}`);
   }
   if (f.q !== undefined) {
     const q = f.q.trim();
@@ -438,13 +439,6 @@ function whereClauses(f: ListFilter, staff: StaffPrincipal, params: unknown[]): 
     where.push(alternatives.length > 1 ? `(${alternatives.join(' OR ')})` : alternatives[0]);
   }
   return where;
-}
-
-/** An ISO date (UK midnight, plus `days`) or date-time (UK time when it names no offset) as a timestamptz expression. */
-function instant(value: string, p: (v: unknown) => string, days: number): string {
-  if (isDateOnly(value)) return `((${p(value)}::date + ${days})::timestamp AT TIME ZONE 'Europe/London')`;
-  if (/(Z|[+-]\d{2}:?\d{2})$/.test(value)) return `${p(value)}::timestamptz`;
-  return `(${p(value)}::timestamp AT TIME ZONE 'Europe/London')`;
 }
 
 const iso = (d: Date): string => new Date(d).toISOString();

@@ -1,9 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import {
-  ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, Min, registerDecorator, ValidateIf,
-  ValidationOptions,
+  ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, Min, ValidateIf,
 } from 'class-validator';
+import { IsIsoDateOrDateTime } from '../../common/dates.js';
 import { CodePointLength, MULTI_LINE, SINGLE_LINE } from '../../common/validation.js';
 import {
   INQUIRY_STATUSES, PRIORITIES, type InquiryStatus, type Priority,
@@ -11,8 +11,6 @@ import {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TOPIC_KEY = /^[a-z0-9-]{1,50}$/;
-const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
-const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d)(?:\.\d{1,6})?)?(Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d)?$/;
 
 /** Query strings arrive as text; whole numbers become numbers, anything else stays as sent and fails validation. */
 const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d{1,9}$/.test(value) ? Number(value) : value);
@@ -20,30 +18,6 @@ const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /
 /** An empty search box is no search. */
 const blankToUndefined = ({ value }: { value: unknown }) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
 
-function isRealDate(y: string, m: string, d: string): boolean {
-  const date = new Date(Date.UTC(Number(y), Number(m) - 1, Number(d)));
-  return Number(y) >= 1 && date.getUTCFullYear() === Number(y) && date.getUTCMonth() === Number(m) - 1 && date.getUTCDate() === Number(d);
-}
-
-/** An ISO 8601 calendar date (YYYY-MM-DD) or date-time (with or without an offset; without one it is UK time). */
-export function isIsoDateOrDateTime(value: unknown): value is string {
-  if (typeof value !== 'string') return false;
-  const m = DATE_ONLY.exec(value) ?? DATE_TIME.exec(value);
-  return Boolean(m && isRealDate(m[1], m[2], m[3]));
-}
-
-function IsIsoDateOrDateTime(options?: ValidationOptions) {
-  return (object: object, propertyName: string) =>
-    registerDecorator({
-      name: 'isIsoDateOrDateTime',
-      target: object.constructor,
-      propertyName,
-      options: { message: `${propertyName} must be an ISO 8601 date (YYYY-MM-DD) or date-time`, ...options },
-      validator: { validate: isIsoDateOrDateTime },
-    });
-}
-
-export const isDateOnly = (value: string): boolean => DATE_ONLY.test(value);
 
 /** The inbox filters, shared by the list and the CSV export (SPEC §5). */
 export class InboxFilterDto {
