@@ -1,14 +1,21 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import type { Worker } from 'bullmq';
 import { ChildProcess, fork } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import { join } from 'node:path';
+import { EventLoopUtilization, performance } from 'node:perf_hooks';
 import { AppConfig } from './config/app-config.js';
 
 /**
  * `npm start` with WORKERS=inline: the HTTP app in this process, the queue workers (`dist/worker.js`, the
  * same code as `npm run start:worker`) in a child process at a lower OS priority. Under a flood the kernel
  * gives the CPU to intake first and the mail drain takes what is left, catching up once the flood is over;
- * both are still one command. The child is restarted (with backoff) if it dies, stopped after the API has
+ * both are still one command. A lower priority alone is not enough: the drain's work also lands in PostgreSQL,
+ * Redis and the SMTP server, which run at normal priority. So this process also tells the child when intake
+ * is busy (its event loop more than half used), and the child then runs one mail job at a time (a trickle,
+ * so mail never stops) until intake is quiet again, when it goes back to full concurrency and catches up.
+ * The child is restarted (with backoff) if it dies, stopped after the API has
  * drained on SIGTERM/SIGINT, and shuts itself down if this process disappears (its IPC channel closes).
  */
 
@@ -23,6 +30,20 @@ const STOP_GRACE_MS = 25_000;
 
 /** Set in the worker child's environment: it is supervised, at this niceness. */
 export const SUPERVISED_ENV = 'POLICY_INBOX_SUPERVISED_NICE';
+/** Intake is busy from this share of the API's event loop (sampled every 250 ms), quiet again below QUIET_ELU. */
+const BUSY_ELU = 0.5;
+const QUIET_ELU = 0.3;
+const SAMPLE_MS = 250;
+/** Quiet samples in a row before the drain goes back to full speed. */
+const QUIET_SAMPLES = 4;
+/** Mail jobs at a time while intake is busy. */
+const TRICKLE_CONCURRENCY = 1;
+
+/** What the supervisor tells the worker child over IPC. */
+interface IntakeMessage {
+  type: 'intake';
+  busy: boolean;
+}
 
 interface Log {
   log(message: string): void;
@@ -38,6 +59,10 @@ export class WorkerSupervisor {
   private startedAt = 0;
   /** Times the worker process was started (1 = never restarted). */
   starts = 0;
+  /** Whether intake is busy now (the child runs a trickle of mail jobs meanwhile). */
+  busy = false;
+  private quietSamples = 0;
+  private sampler?: NodeJS.Timeout;
 
   constructor(private readonly config: AppConfig, private readonly log: Log, private readonly script = join(import.meta.dirname, 'worker.js')) {}
 
@@ -60,6 +85,8 @@ export class WorkerSupervisor {
     });
     this.child = child;
     if (child.pid) lowerPriority(child.pid, WORKER_NICENESS);
+    if (this.busy) this.tell(child);
+    this.watchIntake();
     child.once('exit', (code, signal) => {
       if (this.child === child) this.child = undefined;
       if (this.stopping) return;
@@ -76,6 +103,36 @@ export class WorkerSupervisor {
   holdRestarts(): void {
     this.stopping = true;
     clearTimeout(this.restartTimer);
+    clearInterval(this.sampler);
+  }
+
+  /** Samples this process's event-loop use and tells the child when intake turns busy or quiet. */
+  private watchIntake(): void {
+    if (this.sampler) return;
+    let last: EventLoopUtilization = performance.eventLoopUtilization();
+    this.sampler = setInterval(() => {
+      const now = performance.eventLoopUtilization();
+      const used = performance.eventLoopUtilization(now, last).utilization;
+      last = now;
+      if (!this.busy && used >= BUSY_ELU) {
+        this.busy = true;
+        this.quietSamples = 0;
+      } else if (this.busy && used < QUIET_ELU) {
+        if (++this.quietSamples < QUIET_SAMPLES) return;
+        this.busy = false;
+      } else {
+        this.quietSamples = 0;
+        return;
+      }
+      if (this.child) this.tell(this.child);
+    }, SAMPLE_MS);
+    this.sampler.unref();
+  }
+
+  private tell(child: ChildProcess): void {
+    if (!child.connected) return;
+    const message: IntakeMessage = { type: 'intake', busy: this.busy };
+    child.send(message, (err) => void err);
   }
 
   /** SIGTERM to the worker process, then wait for it (killed after STOP_GRACE_MS). No restart afterwards. */
@@ -138,13 +195,24 @@ export function lowerPriority(pid: number, niceness: number): void {
 
 /**
  * In the worker child: lower every thread of this process (V8's and libuv's started before the parent's
- * setPriority; worker threads started since) and shut down cleanly when the supervisor goes away, even by
- * SIGKILL, so no orphan keeps sending. Does nothing in a worker process that nobody supervises.
+ * setPriority; worker threads started since), run a trickle of mail jobs while the supervisor says intake is
+ * busy, and shut down cleanly when the supervisor goes away, even by SIGKILL, so no orphan keeps sending.
+ * Does nothing in a worker process that nobody supervises.
  */
-export function superviseFromChild(close: () => Promise<void>): void {
+export async function superviseFromChild(app: INestApplicationContext): Promise<void> {
   const niceness = Number(process.env[SUPERVISED_ENV]);
   if (!process.send || !Number.isFinite(niceness)) return;
   lowerPriority(process.pid, niceness);
+  const close = () => app.close();
+  const { MailProcessor } = await import('./queue/mail.processor.js');
+  // The BullMQ worker of the mail queue; its concurrency can change while it runs (jobs in flight finish).
+  const mailWorker = () => (app.get(MailProcessor, { strict: false }) as unknown as { worker?: Worker }).worker;
+  const full = mailWorker()?.concurrency ?? 1;
+  process.on('message', (message: IntakeMessage) => {
+    if (message?.type !== 'intake') return;
+    const worker = mailWorker();
+    if (worker) worker.concurrency = message.busy ? TRICKLE_CONCURRENCY : full;
+  });
   let closing = false;
   process.on('disconnect', () => {
     if (closing) return;

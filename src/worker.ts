@@ -7,7 +7,7 @@ run('Policy Inbox workers', async () => {
   const { startWorkers } = await import('./queue/worker-process.js');
   const app = await startWorkers(config);
   // Started by `npm start` (WORKERS=inline): lower priority, and stop when that process is gone.
-  (await import('./supervisor.js')).superviseFromChild(() => app.close());
+  await (await import('./supervisor.js')).superviseFromChild(app);
   const { Logger } = await import('@nestjs/common');
   const log = new Logger('Worker');
   for (const w of warnings) log.warn(w);

@@ -32,9 +32,13 @@ export function feedbackCors(origins: readonly string[]): RequestHandler {
   };
 }
 
-/** The widget's script and style are loaded by the charity's pages, so they may be used cross-origin. */
+/**
+ * The widget's script and style are loaded by the charity's pages, so they may be used cross-origin (and read: tools
+ * such as accessibility checkers fetch a page's stylesheets). They are public files holding nothing personal.
+ */
 export function crossOriginAsset(_req: Request, res: Response, next: NextFunction): void {
   res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
+  res.setHeader('Access-Control-Allow-Origin', '*');
   next();
 }
 

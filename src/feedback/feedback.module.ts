@@ -1,7 +1,12 @@
 import { Module } from '@nestjs/common';
+import { ExamplePageController } from './example-page.controller.js';
+import { FeedbackFormService } from './feedback-form.service.js';
 import { FeedbackLimits } from './feedback-limits.js';
+import { FeedbackPageController } from './feedback-page.controller.js';
 import { FeedbackSites } from './feedback-sites.js';
 import { PageFeedbackApiController } from './page-feedback-api.controller.js';
+import { PageFeedbackPagesController } from './page-feedback-pages.controller.js';
+import { PageFeedbackReport } from './page-feedback-report.service.js';
 import { PageFeedbackService } from './page-feedback.service.js';
 import { VisitorKeys } from './visitor-keys.js';
 
@@ -10,8 +15,8 @@ import { VisitorKeys } from './visitor-keys.js';
  * API and its widget (public/page-feedback.js), the plain /feedback page, the example page, and the staff page.
  */
 @Module({
-  controllers: [PageFeedbackApiController],
-  providers: [FeedbackSites, VisitorKeys, FeedbackLimits, PageFeedbackService],
-  exports: [PageFeedbackService],
+  controllers: [PageFeedbackApiController, FeedbackPageController, ExamplePageController, PageFeedbackPagesController],
+  providers: [FeedbackSites, VisitorKeys, FeedbackLimits, PageFeedbackService, FeedbackFormService, PageFeedbackReport],
+  exports: [PageFeedbackService, PageFeedbackReport],
 })
 export class FeedbackModule {}

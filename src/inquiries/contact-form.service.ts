@@ -69,8 +69,10 @@ export class ContactFormService {
   }
 
   async blank(req: Request, res: Response): Promise<FormView> {
-    const from = typeof req.query.from === 'string' && /^https?:\/\/\S{1,2000}$/.test(req.query.from) ? req.query.from : undefined;
-    return this.formView(req, res, 200, { sourceUrl: from }, []);
+    const page = (v: unknown) => (typeof v === 'string' && /^https?:\/\/\S{1,2000}$/.test(v) ? v : undefined);
+    // `/contact?topic=<key>&source=<page>` (SPEC §3.1): a policy page's "Email the team" link; `from` is the older name.
+    const topic = typeof req.query.topic === 'string' && /^[a-z0-9-]{1,64}$/.test(req.query.topic) ? req.query.topic : undefined;
+    return this.formView(req, res, 200, { sourceUrl: page(req.query.source) ?? page(req.query.from), topic }, []);
   }
 
   async submit(req: Request, res: Response): Promise<FormView> {
