@@ -23,6 +23,7 @@ import { InboxModule } from './admin/inbox/inbox.module.js';
 import { InboundModule } from './inbound/inbound.module.js';
 import { PrivacyModule } from './privacy/privacy.module.js';
 import { FeedbackModule } from './feedback/feedback.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 
 @Module({})
 export class AppModule {
@@ -51,6 +52,7 @@ export class AppModule {
         PrivacyModule.forRoot(config),
         AuditLogModule,
         FeedbackModule,
+        MetricsModule.forRoot(config),
       ],
     };
   }

@@ -15,6 +15,8 @@ import { validationPipe } from './common/validation.js';
 import { AppConfig } from './config/app-config.js';
 import { WebErrorPages } from './web/web-error-pages.js';
 import { crossOriginAsset, feedbackCors, framableBy } from './feedback/feedback-http.js';
+import { httpMetrics } from './metrics/http-metrics.middleware.js';
+import { MetricsService } from './metrics/metrics.service.js';
 
 export const BODY_LIMIT = '64kb';
 export const ROOT = join(import.meta.dirname, '..');
@@ -63,6 +65,9 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
     app.set('trust proxy', config.trustProxy.split(',').map((s) => s.trim()).filter(Boolean));
   }
   app.disable('x-powered-by');
+  // First, so a request's time covers every middleware (METRICS_TOKEN set only: otherwise nothing reads it).
+  const metrics = app.get(MetricsService);
+  if (metrics.enabled) app.use(httpMetrics(metrics));
   // The docs UI and the queue dashboard are third-party pages with inline styles and scripts of their own.
   app.use(['/api/docs', '/admin/queues'], csp({ scriptSrc: ["'unsafe-inline'"], styleSrc: ["'unsafe-inline'"] }));
   app.use(csp());

@@ -22,4 +22,6 @@ run('Policy Inbox', async () => {
     workers = `inline, process ${supervisor.pid} at nice +${WORKER_NICENESS}`;
   }
   log.log(`Policy Inbox listening on ${config.publicBaseUrl} (workers: ${workers}, ${prepared.migrations} migrations applied, ready in ${Date.now() - startedAt} ms)`);
+  const { startupLines } = await import('./common/logging.js');
+  for (const line of startupLines(config)) log.log(line);
 });

@@ -12,4 +12,6 @@ run('Policy Inbox workers', async () => {
   const log = new Logger('Worker');
   for (const w of warnings) log.warn(w);
   log.log(`Policy Inbox workers running (concurrency ${config.mail.concurrency}, ${config.smtpUrl ? 'SMTP' : `.eml files in ${config.mailDir}`}, ready in ${Date.now() - startedAt} ms)`);
+  const { mailDestination } = await import('./common/logging.js');
+  log.log(`Mail goes to:  ${mailDestination(config)}`);
 });

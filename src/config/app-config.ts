@@ -82,6 +82,13 @@ export class Environment {
     message: 'must be comma-separated origins like https://www.example.org (scheme and host, no path)',
   })
   FEEDBACK_SITES?: string;
+
+  @Transform(blankToUndefined) @IsOptional() @IsString() @MinLength(16, { message: 'must be at least 16 characters' })
+  @Matches(/^[\x21-\x7e]+$/, { message: 'must be printable ASCII without spaces (it is sent as a bearer token)' })
+  METRICS_TOKEN?: string;
+
+  @Transform(toInt) @IsOptional() @IsInt() @Min(0) @Max(65535)
+  METRICS_PORT?: number;
 }
 
 /** Typed configuration: the only way code reads settings. */
@@ -112,6 +119,10 @@ export class AppConfig {
   require2fa!: boolean;
   /** FEEDBACK_SITES: the origins whose pages may embed the rating widget and send page feedback (SPEC §11). */
   feedbackSites!: string[];
+  /** METRICS_TOKEN: the bearer token of `GET /metrics`; unset, there is no /metrics. */
+  metricsToken?: string;
+  /** METRICS_PORT: where a worker process (`npm run start:worker`) serves its /metrics; unset, it serves none. */
+  metricsPort?: number;
   /** Where the embedded mail default writes .eml files. */
   mailDir!: string;
   /** Tuning that is not an environment variable; tests shorten it. */
@@ -159,7 +170,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (Boolean(parsed.ADMIN_EMAIL) !== Boolean(parsed.ADMIN_PASSWORD)) {
     throw new ConfigError('Invalid configuration: ADMIN_EMAIL and ADMIN_PASSWORD: set both or neither');
   }
+  if (parsed.METRICS_PORT !== undefined && !parsed.METRICS_TOKEN) {
+    throw new ConfigError('Invalid configuration: METRICS_PORT: needs METRICS_TOKEN (/metrics answers only with the token)');
+  }
   const port = parsed.PORT ?? 3000;
+  if (parsed.METRICS_PORT && parsed.METRICS_PORT === port) {
+    // `npm start` runs the API on PORT and its workers (with METRICS_PORT) beside it on the same host.
+    throw new ConfigError(`Invalid configuration: METRICS_PORT: must differ from PORT (${port}), where the API serves its own /metrics`);
+  }
   const config: AppConfig = {
     nodeEnv,
     port,
@@ -185,6 +203,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     logLevel: parsed.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info'),
     require2fa: parsed.REQUIRE_2FA === 'true',
     feedbackSites: feedbackOrigins(parsed.FEEDBACK_SITES, parsed.PUBLIC_BASE_URL ?? `http://localhost:${port}`),
+    metricsToken: parsed.METRICS_TOKEN,
+    metricsPort: parsed.METRICS_PORT,
     mailDir: 'var/mail',
     mail: { backoffMs: 5_000, maxAttempts: 15, relayPollMs: 1_000, leaseMs: 20_000, concurrency: 64, maxConnections: 5 },
     ...overrides,

@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { AppConfig } from '../config/app-config.js';
 import { MailRenderer } from '../mail/mail-renderer.js';
 import { MailTransport } from '../mail/mail-transport.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { leaseTimings, LeaseTimings } from './lease-timings.js';
 import { MAIL_QUEUE, MailJob } from './mail-queue.js';
 import { ClaimedEmail, OutboundEmails } from './outbound-emails.js';
@@ -89,6 +90,7 @@ export class MailProcessor implements OnApplicationBootstrap, BeforeApplicationS
     private readonly emails: OutboundEmails,
     private readonly renderer: MailRenderer,
     private readonly transport: MailTransport,
+    private readonly metrics: MetricsService,
   ) {
     this.timings = leaseTimings(config.mail);
     this.slots = new SendSlots(Math.max(1, config.mail.claimsAhead ?? 8 * config.mail.maxConnections));
@@ -128,7 +130,9 @@ export class MailProcessor implements OnApplicationBootstrap, BeforeApplicationS
   /** One statement for every claim held; the SMTP thread learns the new deadlines of what it has not sent yet. */
   private async renewClaims(): Promise<void> {
     try {
-      const { lost } = await this.emails.renew(this.config.mail.leaseMs);
+      const { renewed, lost } = await this.emails.renew(this.config.mail.leaseMs);
+      this.metrics.claimsRenewed.inc(renewed);
+      this.metrics.claimsLapsed.inc({ reason: 'taken_over' }, lost);
       this.transport.leasesChanged();
       if (lost) this.log.warn(`${lost} claim(s) were taken over by another worker (their lease had lapsed); they will not be sent from here`);
     } catch (err) {
@@ -174,16 +178,20 @@ export class MailProcessor implements OnApplicationBootstrap, BeforeApplicationS
       } catch (err) {
         freeSlot();
         await this.emails.markFailed(email, `Could not render: ${describe(err)}`, null);
+        this.metrics.mailSends.inc({ result: 'failed' });
         this.log.error(`Email ${id} (${email.kind}) could not be rendered: ${(err as Error).message}`);
         throw new UnrecoverableError('render failed');
       }
 
       let delivery;
+      const smtpTimer = this.metrics.smtpDuration.startTimer();
       try {
         delivery = await this.transport.send(message, email.lease);
+        smtpTimer({ result: 'sent' });
       } catch (err) {
         freeSlot();
         if ((err as SmtpError)?.code === 'ELEASE') {
+          this.metrics.claimsLapsed.inc({ reason: 'expired_before_send' });
           // Never sent: the claim lapsed first (this worker was stopped or could not renew it). The row goes back
           // to `pending` if it is still ours, and the job to the queue without using up an attempt.
           const ours = await this.emails.markForRetry(email, describe(err), 0);
@@ -194,10 +202,12 @@ export class MailProcessor implements OnApplicationBootstrap, BeforeApplicationS
           }
           return 'skipped';
         }
+        smtpTimer({ result: 'error' });
         await this.failed(job, email, err);
         throw err;
       }
       freeSlot();
+      this.metrics.mailSends.inc({ result: 'sent' });
       await this.recordSent(email, delivery.response);
       return 'sent';
     } finally {
@@ -233,18 +243,21 @@ export class MailProcessor implements OnApplicationBootstrap, BeforeApplicationS
     const response = (err as SmtpError)?.response ?? null;
     const code = (err as SmtpError)?.responseCode ?? (err as SmtpError)?.code ?? 'error';
     if (isPermanent(err)) {
+      this.metrics.mailSends.inc({ result: 'failed' });
       await this.emails.markFailed(email, reason, response);
       this.log.warn(`Email ${email.id} (${email.kind}) refused by the SMTP server (${code}); marked failed`);
       throw new UnrecoverableError(reason);
     }
     // BullMQ counts the attempts of this series (an admin's retry starts a new one); the row keeps the total.
     if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
+      this.metrics.mailSends.inc({ result: 'failed' });
       await this.emails.markFailed(email, reason, response);
       this.log.warn(`Email ${email.id} (${email.kind}) failed after ${email.attempts} attempts (${code}); marked failed`);
       throw new UnrecoverableError(reason);
     }
     // BullMQ's exponential backoff: backoffMs × 2^(attempts made so far).
     const delay = this.config.mail.backoffMs * 2 ** job.attemptsMade;
+    this.metrics.mailSends.inc({ result: 'retry' });
     if (await this.emails.markForRetry(email, reason, delay)) {
       this.log.warn(`Email ${email.id} (${email.kind}) not delivered (${code}); retrying in ${Math.round(delay / 1000)} s`);
     } else {

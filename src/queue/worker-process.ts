@@ -12,6 +12,7 @@ import { AuditModule } from '../audit/audit.module.js';
 import { MailModule } from '../mail/mail.module.js';
 import { PrivacyModule } from '../privacy/privacy.module.js';
 import { QueueModule } from './queue.module.js';
+import { MetricsModule } from '../metrics/metrics.module.js';
 
 @Module({})
 class WorkerModule {}
@@ -21,7 +22,7 @@ const WORKER_DB_POOL = 10;
 
 /**
  * The workers alone (`npm run start:worker`): outbox relay, sweeper and mail worker, inbound processing and
- * the scheduled jobs (digest, retention), no HTTP. Shutdown hooks are on,
+ * the scheduled jobs (digest, retention), no HTTP (but /metrics on METRICS_PORT if set). Shutdown hooks are on,
  * so SIGTERM stops taking jobs, lets the sends in flight finish, closes the SMTP pool, then exits.
  */
 export async function startWorkers(config: AppConfig): Promise<INestApplicationContext> {
@@ -40,6 +41,8 @@ export async function startWorkers(config: AppConfig): Promise<INestApplicationC
         // Answers by email, the daily digest and retention run wherever workers run.
         InboundModule.forRoot(config, { http: false, workers: true }),
         PrivacyModule.forRoot(config, { http: false, workers: true }),
+        // No HTTP here: /metrics on METRICS_PORT when that is set.
+        MetricsModule.forRoot(config, { http: false }),
       ],
     },
     { bufferLogs: true, abortOnError: false },
