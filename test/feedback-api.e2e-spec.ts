@@ -5,7 +5,10 @@ import { logOptions } from '../src/common/logging.js';
 import { loadConfig } from '../src/config/app-config.js';
 import request from 'supertest';
 import { averageOf } from '../src/feedback/page-feedback.service.js';
+import { DigestService } from '../src/privacy/digest.service.js';
+import { RetentionService } from '../src/privacy/retention.service.js';
 import { createTestApp, TestApp } from './support/app.js';
+import { createStaff } from './support/staff.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const SITE = 'https://www.charity.example';
@@ -273,6 +276,61 @@ describe('page feedback API', () => {
         const res = await request(t.http).get('/api/pages/rating').query({ url });
         expect(res.status).toBeLessThan(500);
       }), { numRuns: 100 });
+    });
+  });
+
+  describe('data protection of comments', () => {
+    const address = `jo.bloggs.${Math.random().toString(36).slice(2, 8)}@example.org`;
+
+    it('puts comments naming an address in its subject-access export, and erasure replaces the address', async () => {
+      const admin = await createStaff(t, 'admin');
+      const url = page();
+      await request(t.http).post('/api/pages/feedback').send({ url, comment: `Please write to ${address} about this page` }).expect(201);
+      await request(t.http).post('/api/pages/feedback').send({ url, comment: 'Nothing personal here' }).expect(201);
+      const exported = await request(t.http).get(`/api/admin/data-subjects/${encodeURIComponent(address)}/export`).set('Authorization', admin.auth).expect(200);
+      expect(exported.body.pageComments).toEqual([expect.objectContaining({ pageUrl: url, comment: `Please write to ${address} about this page`, status: 'hidden' })]);
+      const erased = await request(t.http).delete(`/api/admin/data-subjects/${encodeURIComponent(address)}`).set('Authorization', admin.auth).expect(200);
+      expect(erased.body).toMatchObject({ pageComments: 1 });
+      const rows: { comment: string }[] = await t.db.query(`SELECT comment FROM page_comments WHERE page_url = $1 ORDER BY comment`, [url]);
+      expect(rows.map((r) => r.comment)).toEqual(['Nothing personal here', 'Please write to [erased] about this page']);
+    });
+
+    it('anonymises comments older than RETENTION_MONTHS and forgets old votes\' visitor keys', async () => {
+      const url = page();
+      await request(t.http).post('/api/pages/feedback').send({ url, comment: 'An old comment' }).expect(201);
+      await request(t.http).post('/api/pages/feedback').send({ url, comment: 'A new comment' }).expect(201);
+      await request(t.http).post('/api/pages/ratings').send({ url, rating: 4, visitorId: visitor() }).expect(201);
+      await t.db.query(`UPDATE page_comments SET created_at = now() - interval '25 months' WHERE comment = 'An old comment'`);
+      await t.db.query(`UPDATE page_votes SET cast_at = now() - interval '3 days' WHERE page_url = $1`, [url]);
+      const run = await t.app.get(RetentionService).run('manual');
+      expect(run!.commentsAnonymisedCount).toBeGreaterThanOrEqual(1);
+      const rows: { comment: string }[] = await t.db.query(`SELECT comment FROM page_comments WHERE page_url = $1 ORDER BY created_at`, [url]);
+      expect(rows.map((r) => r.comment)).toEqual(['[anonymised]', 'A new comment']);
+      const [vote] = await t.db.query(`SELECT visitor, rating FROM page_votes WHERE page_url = $1`, [url]);
+      expect(vote).toEqual({ visitor: null, rating: 4 });
+      expect((await rating(url)).body).toMatchObject({ votes: 1, average: 4 });
+    });
+  });
+
+  describe('the daily digest', () => {
+    it('names pages below 2.5 with at least 10 votes, and pages fallen by 0.5 against the 90 days before, once a day', async () => {
+      const low = page('low');
+      for (let i = 0; i < 10; i++) await vote(low, i < 8 ? 2 : 3, visitor()).expect(201); // 2.2 from 10
+      const few = page('few');
+      for (let i = 0; i < 9; i++) await vote(few, 1, visitor()).expect(201); // 9 votes: not named
+      const fallen = page('fallen');
+      for (let i = 0; i < 10; i++) await vote(fallen, 5, visitor()).expect(201);
+      await t.db.query(`UPDATE page_votes SET updated_at = now() - interval '60 days', cast_at = now() - interval '60 days' WHERE page_url = $1`, [fallen]);
+      for (let i = 0; i < 5; i++) await vote(fallen, 4, visitor()).expect(201); // 5.0 before, 4.0 in the last 30 days
+      expect(await t.app.get(DigestService).sendPageFeedback()).toBe(1);
+      expect(await t.app.get(DigestService).sendPageFeedback()).toBe(0);
+      const [email] = await t.db.query(`SELECT recipient, subject, payload FROM outbound_emails WHERE payload->>'pageFeedback' = 'true'`);
+      expect(email.recipient).toBe(t.config.teamInbox);
+      const named = email.payload.pages.map((p: { url: string }) => p.url);
+      expect(named).toEqual(expect.arrayContaining([low, fallen]));
+      expect(named).not.toContain(few);
+      expect(email.payload.pages.find((p: { url: string }) => p.url === fallen).reason).toBe('fell from 5.0 to 4.0 in the last 30 days');
+      expect(email.subject).toMatch(/^Page feedback: \d+ pages need attention/);
     });
   });
 

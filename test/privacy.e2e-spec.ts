@@ -222,7 +222,7 @@ describe('data protection', () => {
       expect(await redisKeysNaming()).toEqual([`${t.config.queuePrefix}:limit:email:${lower}`]);
       await request(t.http).delete(`/api/admin/data-subjects/${encodeURIComponent(address)}`).set('Authorization', officer.auth).expect(403);
       const res = await request(t.http).delete(`/api/admin/data-subjects/${encodeURIComponent(address)}`).set('Authorization', admin.auth).expect(200);
-      expect(res.body).toEqual({ inquiries: 2, inboundEmails: 3 });
+      expect(res.body).toEqual({ inquiries: 2, inboundEmails: 3, pageComments: 0 });
       expect(await traces()).toEqual([]);
       expect(await redisKeysNaming()).toEqual([]);
 

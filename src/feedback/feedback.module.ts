@@ -6,7 +6,7 @@ import { FeedbackPageController } from './feedback-page.controller.js';
 import { FeedbackSites } from './feedback-sites.js';
 import { PageFeedbackApiController } from './page-feedback-api.controller.js';
 import { PageFeedbackPagesController } from './page-feedback-pages.controller.js';
-import { PageFeedbackReport } from './page-feedback-report.service.js';
+import { FeedbackReportModule } from './feedback-report.module.js';
 import { PageFeedbackService } from './page-feedback.service.js';
 import { VisitorKeys } from './visitor-keys.js';
 
@@ -15,8 +15,9 @@ import { VisitorKeys } from './visitor-keys.js';
  * API and its widget (public/page-feedback.js), the plain /feedback page, the example page, and the staff page.
  */
 @Module({
+  imports: [FeedbackReportModule],
   controllers: [PageFeedbackApiController, FeedbackPageController, ExamplePageController, PageFeedbackPagesController],
-  providers: [FeedbackSites, VisitorKeys, FeedbackLimits, PageFeedbackService, FeedbackFormService, PageFeedbackReport],
-  exports: [PageFeedbackService, PageFeedbackReport],
+  providers: [FeedbackSites, VisitorKeys, FeedbackLimits, PageFeedbackService, FeedbackFormService],
+  exports: [PageFeedbackService],
 })
 export class FeedbackModule {}

@@ -63,11 +63,20 @@ export class Anonymiser {
     return n;
   }
 
+  /** Replaces the words of the page feedback comments `where` selects (SPEC §11). Returns how many changed. */
+  async anonymiseComments(tx: EntityManager, where: string, params: unknown[]): Promise<number> {
+    const [{ n }]: { n: number }[] = await tx.query(
+      `WITH changed AS (UPDATE page_comments SET comment = '${PLACEHOLDER}', personal_data = '{}', anonymised_at = now()
+        WHERE anonymised_at IS NULL AND (${where}) RETURNING id)
+       SELECT count(*)::int AS n FROM changed`, params);
+    return n;
+  }
+
   /**
    * Erasure of one address: its inquiries and messages anonymised, and every other mention of the address
    * (in someone else's message, a note, an email's payload or error, an audit entry) replaced by `[erased]`.
    */
-  async eraseAddress(tx: EntityManager, email: string, actor: Pick<StaffPrincipal, 'id' | 'email'>): Promise<{ inquiries: number; inboundEmails: number }> {
+  async eraseAddress(tx: EntityManager, email: string, actor: Pick<StaffPrincipal, 'id' | 'email'>): Promise<{ inquiries: number; inboundEmails: number; pageComments: number }> {
     const address = email.trim().toLowerCase();
     const inboundEmails = await this.anonymiseInbound(tx,
       `lower(from_address) = $1 OR $1 = ANY(envelope_recipients) OR position($1 in lower(encode(raw, 'escape'))) > 0`, [address]);
@@ -98,6 +107,10 @@ export class Anonymiser {
     await tx.query(
       `UPDATE audit_events SET changes = regexp_replace(changes::text, $1, '${ERASED}', 'gi')::jsonb WHERE ${mentions('changes::text')}`,
       [pattern]);
-    return { inquiries, inboundEmails };
+    // A page feedback comment that names the address keeps its other words (SPEC §11).
+    const [{ n: pageComments }]: { n: number }[] = await tx.query(
+      `WITH changed AS (UPDATE page_comments SET ${scrub('comment')} WHERE ${mentions('comment')} RETURNING id) SELECT count(*)::int AS n FROM changed`,
+      [pattern]);
+    return { inquiries, inboundEmails, pageComments };
   }
 }

@@ -58,6 +58,9 @@ export class DataSubjectsService {
       const audit = await tx.query(
         `SELECT inquiry_id AS "inquiryId", action, changes, created_at AS "at"
          FROM audit_events WHERE inquiry_id = ANY($1::uuid[]) ORDER BY created_at`, [ids]);
+      const pageComments = await tx.query(
+        `SELECT id, page_url AS "pageUrl", comment, status, created_at AS "createdAt"
+         FROM page_comments WHERE position($1 in lower(comment)) > 0 ORDER BY created_at`, [address]);
       await this.audit.record(tx, {
         actor, action: 'data-subject.exported', changes: this.auditChanges(address, ids.length),
       });
@@ -70,6 +73,7 @@ export class DataSubjectsService {
         emails,
         inboundEmails: inbound.map((m) => ({ ...m, raw: m.raw.toString('utf8') })),
         audit,
+        pageComments,
       };
     });
   }
@@ -83,6 +87,7 @@ export class DataSubjectsService {
         actor, action: 'data-subject.erased', changes: {
           ...this.auditChanges(address, result.inquiries),
           inboundEmails: { from: null, to: result.inboundEmails },
+          pageComments: { from: null, to: result.pageComments },
         },
       });
       return result;

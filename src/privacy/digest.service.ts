@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../config/app-config.js';
+import { PageFeedbackReport } from '../feedback/page-feedback-report.service.js';
 import { OutboxService } from '../mail/outbox.service.js';
 
 const UK_TODAY = `(now() AT TIME ZONE 'Europe/London')::date`;
@@ -33,6 +34,7 @@ export class DigestService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly outbox: OutboxService,
     private readonly config: AppConfig,
+    private readonly pageFeedback: PageFeedbackReport,
   ) {}
 
   /** Queues today's digests; returns how many mailboxes got one now. */
@@ -74,6 +76,39 @@ export class DigestService {
       if (queued) sent++;
     }
     if (sent) this.log.log(`Queued ${sent} overdue digest(s)`);
-    return sent;
+    return sent + (await this.sendPageFeedback());
+  }
+
+  /**
+   * Page feedback (SPEC §11): once a day TEAM_INBOX hears of the pages rated below 2.5 with at least 10 votes, or
+   * whose last 30 days fell by 0.5 or more against the 90 days before. Page addresses and figures only.
+   */
+  async sendPageFeedback(): Promise<number> {
+    const pages = await this.pageFeedback.needingAttention();
+    if (!pages.length) return 0;
+    const queued = await this.db.transaction(async (tx) => {
+      const [marker]: { run_date: string }[] = await tx.query(
+        `INSERT INTO page_feedback_digest_runs (run_date, pages) VALUES (${UK_TODAY}, $1)
+         ON CONFLICT DO NOTHING RETURNING to_char(run_date, 'YYYY-MM-DD') AS run_date`, [pages.length]);
+      if (!marker) return false;
+      const [email] = await this.outbox.add(tx, [{
+        kind: 'digest',
+        recipient: this.config.teamInbox,
+        subject: `Page feedback: ${pages.length} ${pages.length === 1 ? 'page needs' : 'pages need'} attention (${marker.run_date})`,
+        payload: {
+          pageFeedback: true,
+          date: marker.run_date,
+          total: pages.length,
+          pages: pages.slice(0, MAX_ITEMS).map((p) => ({
+            url: p.url, average: p.average, votes: p.votes, reason: p.reason,
+            adminUrl: `${this.config.publicBaseUrl}/admin/page-feedback/pages/${p.id}`,
+          })),
+        },
+      }]);
+      await tx.query(`UPDATE page_feedback_digest_runs SET outbound_email_id = $2 WHERE run_date = $1::date`, [marker.run_date, email.id]);
+      return true;
+    });
+    if (queued) this.log.log(`Queued the page feedback digest (${pages.length} pages)`);
+    return queued ? 1 : 0;
   }
 }

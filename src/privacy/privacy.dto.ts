@@ -9,6 +9,7 @@ export class RetentionRunView {
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) finishedAt!: Date | null;
   @ApiProperty({ description: 'Inquiries anonymised by this run' }) anonymisedCount!: number;
   @ApiProperty({ description: 'Unattached inbound messages anonymised by this run' }) inboundAnonymisedCount!: number;
+  @ApiProperty({ description: 'Page feedback comments (SPEC §11) anonymised by this run' }) commentsAnonymisedCount!: number;
 }
 
 export class RetentionRunPage {
@@ -19,4 +20,5 @@ export class RetentionRunPage {
 export class ErasureResult {
   @ApiProperty({ description: 'Inquiries of this address anonymised' }) inquiries!: number;
   @ApiProperty({ description: 'Inbound messages from or about this address anonymised' }) inboundEmails!: number;
+  @ApiProperty({ description: 'Page feedback comments naming this address, the address replaced' }) pageComments!: number;
 }

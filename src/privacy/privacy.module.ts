@@ -1,5 +1,6 @@
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { AppConfig } from '../config/app-config.js';
+import { FeedbackReportModule } from '../feedback/feedback-report.module.js';
 import { Anonymiser } from './anonymiser.js';
 import { DataSubjectsService } from './data-subjects.service.js';
 import { DigestService } from './digest.service.js';
@@ -21,6 +22,7 @@ export class PrivacyModule {
     ];
     return {
       module: PrivacyModule,
+      imports: [FeedbackReportModule],
       controllers: options.http ?? true ? [PrivacyController, DataProtectionPagesController] : [],
       providers,
       exports: [RetentionService, DigestService],

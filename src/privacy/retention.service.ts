@@ -19,11 +19,13 @@ interface RunRow {
   finished_at: Date | null;
   anonymised_count: number;
   inbound_anonymised_count: number;
+  comments_anonymised_count: number;
 }
 
 const toView = (r: RunRow): RetentionRunView => ({
   id: r.id, trigger: r.trigger, runDate: r.run_date, cutoff: r.cutoff, startedAt: r.started_at, finishedAt: r.finished_at,
   anonymisedCount: r.anonymised_count, inboundAnonymisedCount: r.inbound_anonymised_count,
+  commentsAnonymisedCount: r.comments_anonymised_count,
 });
 
 /**
@@ -64,15 +66,19 @@ export class RetentionService {
     // Messages that never reached an inquiry (holding pen, failed, duplicates) are kept no longer.
     const inbound = await this.db.transaction((tx) =>
       this.anonymiser.anonymiseInbound(tx, `status <> 'attached' AND inquiry_id IS NULL AND received_at < $1`, [run.cutoff]));
+    // Page feedback (SPEC §11): comments older than the cutoff; a vote's visitor key, needed for 24 h only, after 2 days.
+    const comments = await this.db.transaction((tx) => this.anonymiser.anonymiseComments(tx, `created_at < $1`, [run.cutoff]));
+    await this.db.query(`UPDATE page_votes SET visitor = NULL WHERE visitor IS NOT NULL AND cast_at < now() - interval '2 days'`);
     const [finished]: RunRow[] = await this.db.query(
       `WITH done AS (
-         UPDATE retention_runs SET finished_at = now(), anonymised_count = $2, inbound_anonymised_count = $3 WHERE id = $1
-         RETURNING id, trigger, run_date, cutoff, started_at, finished_at, anonymised_count, inbound_anonymised_count)
+         UPDATE retention_runs SET finished_at = now(), anonymised_count = $2, inbound_anonymised_count = $3,
+                comments_anonymised_count = $4 WHERE id = $1
+         RETURNING id, trigger, run_date, cutoff, started_at, finished_at, anonymised_count, inbound_anonymised_count, comments_anonymised_count)
        SELECT id, trigger, to_char(run_date, 'YYYY-MM-DD') AS run_date, cutoff, started_at, finished_at, anonymised_count,
-              inbound_anonymised_count FROM done`,
-      [run.id, inquiries, inbound],
+              inbound_anonymised_count, comments_anonymised_count FROM done`,
+      [run.id, inquiries, inbound, comments],
     );
-    this.log.log(`Retention run ${run.id}: ${inquiries} inquiries and ${inbound} inbound messages anonymised`);
+    this.log.log(`Retention run ${run.id}: ${inquiries} inquiries, ${inbound} inbound messages and ${comments} page comments anonymised`);
     return toView(finished);
   }
 
@@ -86,7 +92,7 @@ export class RetentionService {
     params.push(limit + 1);
     const rows: (RunRow & { position: string })[] = await this.db.query(
       `SELECT id, trigger, to_char(run_date, 'YYYY-MM-DD') AS run_date, cutoff, started_at, finished_at, anonymised_count,
-              inbound_anonymised_count, started_at::text AS position
+              inbound_anonymised_count, comments_anonymised_count, started_at::text AS position
        FROM retention_runs ${after} ORDER BY started_at DESC, id DESC LIMIT $${params.length}`, params);
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
