@@ -10,6 +10,7 @@ const BENCHES = [
   { name: 'intake', script: 'bench:intake', file: 'bench/intake.mjs' },
   { name: 'mail', script: 'bench:mail', file: 'bench/mail.mjs' },
   { name: 'inbox', script: 'bench:inbox', file: 'bench/inbox.mjs' },
+  { name: 'feedback', script: 'bench:feedback', file: 'bench/feedback.mjs' },
 ];
 
 const scripts = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts ?? {};
