@@ -1,5 +1,4 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import type { Worker } from 'bullmq';
 import { ChildProcess, fork } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
@@ -205,13 +204,9 @@ export async function superviseFromChild(app: INestApplicationContext): Promise<
   lowerPriority(process.pid, niceness);
   const close = () => app.close();
   const { MailProcessor } = await import('./queue/mail.processor.js');
-  // The BullMQ worker of the mail queue; its concurrency can change while it runs (jobs in flight finish).
-  const mailWorker = () => (app.get(MailProcessor, { strict: false }) as unknown as { worker?: Worker }).worker;
-  const full = mailWorker()?.concurrency ?? 1;
+  const mail = app.get(MailProcessor, { strict: false });
   process.on('message', (message: IntakeMessage) => {
-    if (message?.type !== 'intake') return;
-    const worker = mailWorker();
-    if (worker) worker.concurrency = message.busy ? TRICKLE_CONCURRENCY : full;
+    if (message?.type === 'intake') mail.throttle(message.busy ? TRICKLE_CONCURRENCY : undefined);
   });
   let closing = false;
   process.on('disconnect', () => {

@@ -120,6 +120,15 @@ export class MailProcessor implements OnApplicationBootstrap, BeforeApplicationS
   }
 
   /** SIGTERM: take no new jobs, hand the unclaimed ones back, let the sends in flight finish and be recorded. */
+  /**
+   * While intake is busy (the supervisor of `npm start` says so) run only `jobs` mail jobs at a time, so sending
+   * trickles on without taking the CPU from intake; `undefined` goes back to the configured concurrency. Jobs in
+   * flight finish either way.
+   */
+  throttle(jobs?: number): void {
+    if (this.worker) this.worker.concurrency = jobs ?? this.config.mail.concurrency;
+  }
+
   async beforeApplicationShutdown(): Promise<void> {
     this.slots.close();
     await this.worker?.close();
