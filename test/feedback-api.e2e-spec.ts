@@ -91,6 +91,17 @@ describe('page feedback API', () => {
       expect(roll.votes).toBe(n);
     });
 
+    it('counts every vote when many visitors vote on one page at once, the roll-up matching the votes', async () => {
+      const url = page();
+      const ratings = Array.from({ length: 40 }, (_, i) => 1 + (i % 5));
+      await Promise.all(ratings.map((r) => vote(url, r, visitor()).expect(201)));
+      const res = await rating(url);
+      expect(res.body).toMatchObject({ votes: 40, average: 3, distribution: { 1: 8, 2: 8, 3: 8, 4: 8, 5: 8 } });
+      const [roll] = await t.db.query(`SELECT votes, total FROM page_ratings WHERE url = $1`, [url]);
+      const [sum] = await t.db.query(`SELECT count(*)::int AS n, sum(rating)::int AS total FROM page_votes WHERE page_url = $1`, [url]);
+      expect(roll).toEqual({ votes: sum.n, total: sum.total });
+    });
+
     it('names a page by its origin and path: the query and the fragment do not split its votes', async () => {
       const url = page();
       await vote(`${url}?utm_source=newsletter#top`, 4, visitor()).expect(201);

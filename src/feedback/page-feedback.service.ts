@@ -41,7 +41,8 @@ const ratingView = (url: string, r: RollUp | undefined): PageRatingView => ({
 });
 
 // Replaces this visitor's vote of the last 24 h, or adds one, and moves the page's roll-up by the difference.
-// Runs after the roll-up row is locked, so its snapshot sees every earlier vote of the page.
+// Runs after this visitor's lock on the page is taken, so its snapshot sees their every earlier vote; the roll-up
+// row's UPDATE works from the row's latest version (READ COMMITTED), so concurrent votes of others all count.
 const CAST_VOTE = `
   WITH earlier AS (
     SELECT id, rating FROM page_votes
@@ -91,11 +92,13 @@ export class PageFeedbackService {
     await this.limits.vote(byAddress);
     const voter = visitor.id ? this.visitors.fromId(visitor.id) : byAddress;
     const row = await this.db.transaction(async (tx) => {
-      // The page's roll-up row, made on its first vote and locked: votes of one page take turns, so a visitor's
-      // two quick votes cannot both count as first votes.
+      // The page's roll-up row is made on its first vote. One visitor's votes on a page take turns (a lock on the
+      // visitor and page), so two quick votes cannot both count as first votes; votes of different visitors wait for
+      // each other only on the roll-up row, which the last statement locks, until the commit that follows it.
       await tx.query(
-        `INSERT INTO page_ratings (id, url) VALUES ($1, $2) ON CONFLICT (url) DO UPDATE SET updated_at = page_ratings.updated_at`,
-        [randomUUID(), page]);
+        `WITH page AS (INSERT INTO page_ratings (id, url) VALUES ($1, $2) ON CONFLICT (url) DO NOTHING)
+         SELECT pg_advisory_xact_lock(hashtextextended('page-vote:' || $2 || ' ' || $3, 0))`,
+        [randomUUID(), page, voter]);
       // An UPDATE answers [rows, count].
       const [rows]: [{ votes: number; total: number }[], number] = await tx.query(CAST_VOTE, [page, voter, dto.rating, randomUUID()]);
       return rows[0];
