@@ -80,6 +80,9 @@ export function configureApp(app: NestExpressApplication, config: AppConfig): vo
   app.use(requireJson);
   // Mail providers post raw MIME here (SPEC §6a); only this path takes it, and up to 10 MB.
   app.use('/api/inbound/email', express.raw({ type: 'message/rfc822', limit: '10mb' }));
+  // A bulk change names up to 5,000 ids (about 200 kB); the inbox page's bulk form sends a checkbox per row (up to 100).
+  app.use('/api/admin/inquiries/bulk', express.json({ limit: '256kb', strict: true }));
+  app.use('/admin/inbox/bulk', express.urlencoded({ limit: BODY_LIMIT, extended: false, parameterLimit: 150 }));
   app.use(express.json({ limit: BODY_LIMIT, strict: true }));
   app.use(express.urlencoded({ limit: BODY_LIMIT, extended: false, parameterLimit: 50 }));
   useValidatorContainer(app);

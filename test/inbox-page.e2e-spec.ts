@@ -56,7 +56,7 @@ describe('GET /admin/inbox (the inbox page)', () => {
 
     const res = await page();
     expect(viewCounts(res.text)).toEqual({
-      Unassigned: 3, Mine: 1, 'All open': 5, Overdue: 2, Waiting: 2, Resolved: 3, Spam: 2,
+      Unassigned: 3, Mine: 1, 'All open': 5, Overdue: 2, Waiting: 2, Snoozed: 0, Resolved: 3, Spam: 2,
     });
     // "Mine" is whoever is signed in.
     const { agent: theirs } = await webSignIn(t, colleague.email);

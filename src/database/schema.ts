@@ -16,6 +16,7 @@ import { StaffSessions1764000500000 } from './migrations/1764000500000-StaffSess
 import { AuditLog1764000650000 } from './migrations/1764000650000-AuditLog.js';
 import { TwoFactor1764000700000 } from './migrations/1764000700000-TwoFactor.js';
 import { PageFeedback1764000800000 } from './migrations/1764000800000-PageFeedback.js';
+import { BulkAndSnooze1764000950000 } from './migrations/1764000950000-BulkAndSnooze.js';
 import { Drafts1764000900000 } from './migrations/1764000900000-Drafts.js';
 
 export const ENTITIES = [Topic, Inquiry, OutboundEmail, Staff, CannedReply];
@@ -32,5 +33,6 @@ export const MIGRATIONS = [
   AuditLog1764000650000,
   TwoFactor1764000700000,
   PageFeedback1764000800000,
+  BulkAndSnooze1764000950000,
   Drafts1764000900000,
 ];

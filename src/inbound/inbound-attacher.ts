@@ -55,6 +55,17 @@ export class InboundAttacher {
         inquiryId: inquiry.id, actor: a.actor, action: 'inquiry.reopened', changes: { status: { from: inquiry.status, to: 'open' } },
       });
     }
+    // A snoozed inquiry wakes at once when the enquirer answers (SPEC §9); the notice below tells the assignee.
+    const [woken]: [{ snoozed_until: Date }[]] = await tx.query(
+      `UPDATE inquiries i SET snoozed_until = NULL, snoozed_by = NULL, version = version + 1, updated_at = now()
+       FROM (SELECT snoozed_until FROM inquiries WHERE id = $1) old
+       WHERE i.id = $1 AND i.snoozed_until IS NOT NULL RETURNING old.snoozed_until`, [inquiry.id]);
+    if (woken.length) {
+      await this.audit.record(tx, {
+        inquiryId: inquiry.id, actor: a.actor, action: 'inquiry.woken',
+        changes: { snoozedUntil: { from: new Date(woken[0].snoozed_until).toISOString(), to: null }, reason: { from: null, to: 'enquirer-answered' } },
+      });
+    }
     if (inquiry.assignee_id) {
       const [assignee]: { email: string }[] = await tx.query(
         `SELECT email FROM staff WHERE id = $1 AND active`, [inquiry.assignee_id]);

@@ -88,14 +88,16 @@ export function safeCell(value: string | null | undefined): string {
 }
 
 /** What a view adds to the filters of §5; `unfinished` (new, open or waiting) is the page's own, never an API parameter. */
-type ListFilter = InboxFilterDto & { unfinished?: boolean };
+type ListFilter = InboxFilterDto & { unfinished?: boolean; snoozed?: boolean };
 
+/** The working views leave out snoozed inquiries (SPEC §9); the Snoozed view holds them until they wake. */
 const VIEW_FILTERS: Record<InboxView, ListFilter> = {
-  unassigned: { unfinished: true, assignee: 'none' },
-  mine: { unfinished: true, assignee: 'me' },
-  open: { unfinished: true },
-  overdue: { overdue: 'true' },
-  waiting: { status: 'waiting' },
+  unassigned: { unfinished: true, assignee: 'none', snoozed: false },
+  mine: { unfinished: true, assignee: 'me', snoozed: false },
+  open: { unfinished: true, snoozed: false },
+  overdue: { overdue: 'true', snoozed: false },
+  waiting: { status: 'waiting', snoozed: false },
+  snoozed: { unfinished: true, snoozed: true },
   resolved: { status: 'resolved' },
   spam: { status: 'spam' },
 };
@@ -113,11 +115,13 @@ export interface InboxCounts {
   open: number;
   overdue: number;
   waiting: number;
+  snoozed: number;
   resolved: number;
   spam: number;
 }
 
 type FinishedCounts = Pick<InboxCounts, 'resolved' | 'spam'>;
+type WorkingCounts = Pick<InboxCounts, 'unassigned' | 'mine' | 'open' | 'overdue' | 'waiting'>;
 
 export interface TopicChoice {
   key: string;
@@ -227,17 +231,35 @@ export class InboxListService {
    * mine, all open, waiting); the partial inquiries_unfinished_created_idx holds the reply-by date (overdue).
    */
   async counts(staff: StaffPrincipal): Promise<InboxCounts> {
-    const [[working], finished] = await Promise.all([
+    const [[working], [snoozed], finished] = await Promise.all([
       this.db.query(`
         SELECT count(*) FILTER (WHERE assignee_id IS NULL)::int AS unassigned,
                count(*) FILTER (WHERE assignee_id = $2::uuid)::int AS mine,
                count(*)::int AS open,
                count(*) FILTER (WHERE status = 'waiting')::int AS waiting,
                (SELECT count(*) FROM inquiries WHERE status NOT IN ('resolved', 'spam') AND expected_response_by < $1::date)::int AS overdue
-        FROM inquiries WHERE status IN ('new', 'open', 'waiting')`, [ukDate(new Date()), staff.id]) as Promise<Omit<InboxCounts, keyof FinishedCounts>[]>,
+        FROM inquiries WHERE status IN ('new', 'open', 'waiting')`, [ukDate(new Date()), staff.id]) as Promise<WorkingCounts[]>,
+      // The snoozed ones are taken off the working views' counts, read from the small partial inquiries_snoozed_idx
+      // alone (it holds status, assignee and date), so the statement above keeps its index-only scans.
+      this.db.query(`
+        SELECT count(*) FILTER (WHERE assignee_id IS NULL)::int AS unassigned,
+               count(*) FILTER (WHERE assignee_id = $2::uuid)::int AS mine,
+               count(*)::int AS open,
+               count(*) FILTER (WHERE status = 'waiting')::int AS waiting,
+               count(*) FILTER (WHERE expected_response_by < $1::date)::int AS overdue
+        FROM inquiries WHERE snoozed_until IS NOT NULL AND status IN ('new', 'open', 'waiting')`,
+      [ukDate(new Date()), staff.id]) as Promise<WorkingCounts[]>,
       this.finishedCounts(),
     ]);
-    return { ...working, ...finished };
+    return {
+      unassigned: working.unassigned - snoozed.unassigned,
+      mine: working.mine - snoozed.mine,
+      open: working.open - snoozed.open,
+      overdue: working.overdue - snoozed.overdue,
+      waiting: working.waiting - snoozed.waiting,
+      snoozed: snoozed.open,
+      ...finished,
+    };
   }
 
   private finishedCounts(): Promise<FinishedCounts> {
@@ -297,6 +319,21 @@ export class InboxListService {
       `SELECT count(*)::int AS n FROM (SELECT $1::date FROM inquiries i WHERE ${where.join(' AND ')} LIMIT $${params.length}) m`, params,
     ) as { n: number }[];
     return n > MATCHING_CAP ? { n: MATCHING_CAP, more: true } : { n, more: false };
+  }
+
+  /**
+   * The ids of every inquiry matching the filters (and the page's view, when given), newest first, up to `max`:
+   * the selection of a bulk change by filter ("Select all N matching").
+   */
+  async matchingIds(filters: InboxFilterDto & ListShape, staff: StaffPrincipal, max: number): Promise<string[]> {
+    const params: unknown[] = [ukDate(new Date())];
+    const where = whereClauses(filters, staff, params);
+    if (filters.view) where.push(...whereClauses(VIEW_FILTERS[filters.view], staff, params));
+    params.push(max);
+    const rows: { id: string }[] = await this.db.query(
+      `SELECT i.id, $1::date AS today FROM inquiries i ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY i.created_at DESC, i.id DESC LIMIT $${params.length}`, params);
+    return rows.map((r) => r.id);
   }
 
   async list(query: InboxListQueryDto, staff: StaffPrincipal): Promise<InboxPage> {
@@ -420,6 +457,8 @@ function whereClauses(f: ListFilter, staff: StaffPrincipal, params: unknown[]): 
   // which holds topic, priority and assignee, when a filter makes reading the unfinished rows one by one too dear.
   if (f.unfinished) where.push(`i.status IN ('new', 'open', 'waiting')`);
   if (f.status) where.push(`i.status = ${p(f.status)}`);
+  if (f.snoozed === false) where.push(`i.snoozed_until IS NULL`);
+  if (f.snoozed === true) where.push(`i.snoozed_until IS NOT NULL`);
   if (f.topic) where.push(`i.topic_key = ${p(f.topic)}`);
   if (f.priority) where.push(`i.priority = ${p(f.priority)}`);
   if (f.assignee === 'none') where.push(`i.assignee_id IS NULL`);

@@ -12,6 +12,7 @@ export const VIEW_LABELS: Record<InboxView, string> = {
   open: 'All open',
   overdue: 'Overdue',
   waiting: 'Waiting',
+  snoozed: 'Snoozed',
   resolved: 'Resolved',
   spam: 'Spam',
 };

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import {
   ApiAcceptedResponse, ApiBadRequestResponse, ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse,
   ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiUnauthorizedResponse, ApiUnprocessableEntityResponse,
@@ -7,6 +7,9 @@ import type { Response } from 'express';
 import { CurrentStaff } from '../../auth/auth.decorators.js';
 import type { StaffPrincipal } from '../../auth/staff.entity.js';
 import { InboxFilterDto, InboxListQueryDto, NoteBodyDto, ReplyBodyDto, UpdateInquiryDto } from './inbox.dto.js';
+import { BulkRequestDto, BulkResult, SnoozeDto } from './inbox.dto.js';
+import { BulkService } from './bulk.service.js';
+import { SnoozeService, SnoozeState } from './snooze.service.js';
 import { InboxConversationService } from './inbox-conversation.service.js';
 import { InboxListService } from './inbox-list.service.js';
 import { InboxService } from './inbox.service.js';
@@ -25,7 +28,38 @@ export class InboxController {
     private readonly list: InboxListService,
     private readonly inbox: InboxService,
     private readonly conversation: InboxConversationService,
+    private readonly bulk: BulkService,
+    private readonly snooze: SnoozeService,
   ) {}
+
+  // Declared before `inquiries/:id`. Synchronous: see BulkService for the measurement.
+  @Post('inquiries/bulk')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Change many inquiries at once (ids or every inquiry matching a filter), each under its own rules' })
+  @ApiOkResponse({ type: BulkResult, description: 'What changed; the inquiries that could not change are in failed, with why' })
+  @ApiBadRequestResponse({ description: 'Neither or both of ids and filter, no change, a bad field, or a filter matching more than 5000' })
+  bulkChange(@Body() dto: BulkRequestDto, @CurrentStaff() staff: StaffPrincipal): Promise<BulkResult> {
+    return this.bulk.apply(BulkService.selection(dto), dto.changes, staff);
+  }
+
+  @Post('inquiries/:id/snooze')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Snooze an inquiry until a time: hidden from the working views until then, or until the enquirer answers' })
+  @ApiOkResponse({ type: SnoozeState })
+  @ApiBadRequestResponse({ description: 'until must be a date and time in the future' })
+  @ApiNotFoundResponse({ description: 'No inquiry has this id or reference' })
+  @ApiUnprocessableEntityResponse({ description: 'Only new, open and waiting inquiries can be snoozed' })
+  snoozeInquiry(@Param('id') id: string, @Body() dto: SnoozeDto, @CurrentStaff() staff: StaffPrincipal): Promise<SnoozeState> {
+    return this.snooze.snooze(id, { at: dto.until }, staff);
+  }
+
+  @Delete('inquiries/:id/snooze')
+  @ApiOperation({ summary: 'Wake a snoozed inquiry now' })
+  @ApiOkResponse({ type: SnoozeState })
+  @ApiNotFoundResponse({ description: 'No inquiry has this id or reference' })
+  unsnoozeInquiry(@Param('id') id: string, @CurrentStaff() staff: StaffPrincipal): Promise<SnoozeState> {
+    return this.snooze.wake(id, staff);
+  }
 
   @Get('inquiries')
   @ApiOperation({ summary: 'The inbox, newest first, filtered; cursor-paginated' })

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
-  ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, Min, ValidateIf,
+  ArrayMaxSize, ArrayMinSize, IsArray, IsDefined, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Matches, Max, Min,
+  ValidateIf, ValidateNested,
 } from 'class-validator';
 import { IsIsoDateOrDateTime } from '../../common/dates.js';
 import { CodePointLength, MULTI_LINE, SINGLE_LINE } from '../../common/validation.js';
@@ -69,7 +70,7 @@ export class InboxListQueryDto extends InboxFilterDto {
 }
 
 /** The inbox page's views (SPEC §8); each is a fixed filter the page's own filters narrow further. */
-export const INBOX_VIEWS = ['unassigned', 'mine', 'open', 'overdue', 'waiting', 'resolved', 'spam'] as const;
+export const INBOX_VIEWS = ['unassigned', 'mine', 'open', 'overdue', 'waiting', 'snoozed', 'resolved', 'spam'] as const;
 export type InboxView = (typeof INBOX_VIEWS)[number];
 export const INBOX_SORTS = ['newest', 'oldest'] as const;
 export type InboxSort = (typeof INBOX_SORTS)[number];
@@ -128,3 +129,74 @@ export class NoteBodyDto {
 export class ReplyBodyDto extends NoteBodyDto {}
 
 export const isUuid = (value: string): boolean => UUID.test(value);
+
+/** The most inquiries one bulk change may name by id (a filter may match any number). */
+export const BULK_MAX_IDS = 5000;
+
+/** What a bulk change does to each inquiry (SPEC §9); at least one field. */
+export class BulkChangesDto {
+  @ApiPropertyOptional({ format: 'uuid', nullable: true, description: 'An active staff member; null unassigns' })
+  @IsOptional() @IsUUID('all', { message: 'changes.assigneeId must be a staff id or null' })
+  assigneeId?: string | null;
+
+  @ApiPropertyOptional({ enum: INQUIRY_STATUSES })
+  @ValidateIf((o: BulkChangesDto) => o.status !== undefined)
+  @IsIn(INQUIRY_STATUSES as unknown as string[], { message: `changes.status must be one of: ${INQUIRY_STATUSES.join(', ')}` })
+  status?: InquiryStatus;
+
+  @ApiPropertyOptional({ enum: PRIORITIES })
+  @ValidateIf((o: BulkChangesDto) => o.priority !== undefined)
+  @IsIn(PRIORITIES as unknown as string[], { message: `changes.priority must be one of: ${PRIORITIES.join(', ')}` })
+  priority?: Priority;
+
+  @ApiPropertyOptional({ example: 'workforce', description: 'An active topic key; each inquiry whose topic changes sends a routing email' })
+  @ValidateIf((o: BulkChangesDto) => o.topic !== undefined)
+  @IsString({ message: 'changes.topic must be a topic key' }) @Matches(TOPIC_KEY, { message: 'changes.topic must be a topic key' })
+  topic?: string;
+
+  @ApiPropertyOptional({ example: 'follow-up', description: 'A single-line tag of 1-50 characters, added to each inquiry' })
+  @ValidateIf((o: BulkChangesDto) => o.addTag !== undefined)
+  @IsString({ message: 'changes.addTag must be a single-line text of 1 to 50 characters' })
+  @CodePointLength(1, 50, { message: 'changes.addTag must be a single-line text of 1 to 50 characters' })
+  @Matches(SINGLE_LINE, { message: 'changes.addTag must be a single-line text of 1 to 50 characters' })
+  addTag?: string;
+}
+
+/** `POST /api/admin/inquiries/bulk`: `ids` or `filter` (every inquiry matching the inbox filters), and `changes`. */
+export class BulkRequestDto {
+  @ApiPropertyOptional({ type: [String], format: 'uuid', minItems: 1, maxItems: BULK_MAX_IDS })
+  @ValidateIf((o: BulkRequestDto) => o.ids !== undefined)
+  @IsArray({ message: `ids must be a list of 1 to ${BULK_MAX_IDS} inquiry ids` })
+  @ArrayMinSize(1, { message: `ids must be a list of 1 to ${BULK_MAX_IDS} inquiry ids` })
+  @ArrayMaxSize(BULK_MAX_IDS, { message: `ids must be a list of 1 to ${BULK_MAX_IDS} inquiry ids` })
+  @IsUUID('all', { each: true, message: 'ids must be inquiry ids (uuids)' })
+  ids?: string[];
+
+  @ApiPropertyOptional({ type: InboxFilterDto, description: 'Every inquiry matching these inbox filters (an empty object: every inquiry)' })
+  @ValidateIf((o: BulkRequestDto) => o.filter !== undefined)
+  @IsObject({ message: 'filter must be an object of inbox filters' }) @ValidateNested() @Type(() => InboxFilterDto)
+  filter?: InboxFilterDto;
+
+  @ApiProperty({ type: BulkChangesDto })
+  @IsDefined({ message: 'changes is required' }) @IsObject({ message: 'changes must be an object' })
+  @ValidateNested() @Type(() => BulkChangesDto)
+  changes!: BulkChangesDto;
+}
+
+export class BulkFailure {
+  @ApiProperty({ format: 'uuid' }) id!: string;
+  @ApiProperty({ example: 'An inquiry cannot go from spam to waiting; from spam it can go to new' }) reason!: string;
+}
+
+export class BulkResult {
+  @ApiProperty({ description: 'How many inquiries changed' }) changed!: number;
+  @ApiProperty({ description: 'How many were already as asked (nothing to change)' }) unchanged!: number;
+  @ApiProperty({ type: [BulkFailure] }) failed!: BulkFailure[];
+  @ApiProperty({ example: '48 changed; 2 could not move from spam to waiting', description: 'The result in words' }) summary!: string;
+}
+
+export class SnoozeDto {
+  @ApiProperty({ example: '2026-12-02T09:00:00Z', description: 'ISO 8601 date-time (UK time when no offset is given), in the future' })
+  @IsString({ message: 'until must be a date and time' }) @IsIsoDateOrDateTime({ message: 'until must be a date and time' })
+  until!: string;
+}

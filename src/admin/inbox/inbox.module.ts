@@ -1,4 +1,7 @@
 import { Module } from '@nestjs/common';
+import { BulkService } from './bulk.service.js';
+import { SnoozeScheduler } from './snooze.scheduler.js';
+import { SnoozeService } from './snooze.service.js';
 import { CannedRepliesModule } from '../canned-replies/canned-replies.module.js';
 import { InboxConversationService } from './inbox-conversation.service.js';
 import { InboxController } from './inbox.controller.js';
@@ -13,6 +16,7 @@ import { StatisticsService } from './statistics.service.js';
 @Module({
   imports: [CannedRepliesModule],
   controllers: [InboxController, InboxPagesController, InquiryPagesController, StatisticsPagesController],
-  providers: [InboxListService, InboxService, InboxConversationService, StatisticsService],
+  providers: [InboxListService, InboxService, InboxConversationService, StatisticsService,
+    BulkService, SnoozeService, SnoozeScheduler],
 })
 export class InboxModule {}

@@ -21,6 +21,9 @@ export const TRANSITIONS: Record<InquiryStatus, InquiryStatus[]> = {
   spam: ['new'],
 };
 
+/** A triage change without its version: PATCH's fields, or a bulk change's (which adds one tag instead of setting them). */
+export type TriageChanges = Omit<UpdateInquiryDto, 'version'> & { addTag?: string };
+
 /** The columns of an inquiry that triage and replies read, locked for the rest of the transaction. */
 export interface LockedInquiry {
   id: string;
@@ -162,58 +165,71 @@ export class InboxService {
       if (current.version !== dto.version) {
         throw new Conflict(`This inquiry was changed by someone else (now version ${current.version}); reload it and try again`);
       }
-      const before = {
-        status: current.status, priority: current.priority, assigneeId: current.assignee_id, topic: current.topic_key, tags: current.tags,
-      };
-      const after = {
-        status: dto.status ?? before.status,
-        priority: dto.priority ?? before.priority,
-        assigneeId: dto.assigneeId === undefined ? before.assigneeId : dto.assigneeId && dto.assigneeId.toLowerCase(),
-        topic: dto.topic ?? before.topic,
-        tags: dto.tags ? [...new Set(dto.tags)] : before.tags,
-      };
-      if (after.status !== before.status && !TRANSITIONS[before.status].includes(after.status)) {
-        throw new InvalidTransition(
-          `An inquiry cannot go from ${before.status} to ${after.status}; from ${before.status} it can go to ${TRANSITIONS[before.status].join(', ')}`,
-        );
-      }
-      const errors = [];
-      if (after.assigneeId && after.assigneeId !== before.assigneeId) {
-        const [member] = await tx.query(`SELECT 1 FROM staff WHERE id = $1 AND active`, [after.assigneeId]);
-        if (!member) errors.push({ field: 'assigneeId', message: 'assigneeId must be an active staff member' });
-      }
-      let mailbox: string | undefined;
-      if (after.topic !== before.topic) {
-        const [topic] = await tx.query(`SELECT coalesce(mailbox, $2) AS mailbox FROM topics WHERE key = $1 AND active`, [after.topic, this.config.teamInbox]);
-        if (!topic) errors.push({ field: 'topic', message: 'topic must be an active topic key' });
-        mailbox = topic?.mailbox;
-      }
-      if (errors.length) throw new InvalidInput(errors);
-
-      const changes = AuditService.diff(before, after);
-      if (!Object.keys(changes).length) return current.id;
-      const updated = await tx.query(
-        `UPDATE inquiries SET status = $3, priority = $4, assignee_id = $5, topic_key = $6, tags = $7::text[],
-                resolved_at = CASE WHEN $3 <> 'resolved' THEN NULL WHEN status = 'resolved' THEN resolved_at ELSE now() END,
-                version = version + 1, updated_at = now()
-         WHERE id = $1 AND version = $2 RETURNING version`,
-        [current.id, dto.version, after.status, after.priority, after.assigneeId, after.topic, after.tags],
-      );
-      if (!updated[0]?.length) throw new Conflict('This inquiry was changed by someone else; reload it and try again');
-      if (mailbox && after.status !== 'spam') {
-        await this.outbox.add(tx, [{
-          kind: 'routing',
-          inquiryId: current.id,
-          recipient: mailbox,
-          subject: `[${current.reference}] ${current.subject}`,
-          replyTo: current.email,
-          payload: { reason: 'topic-changed', previousTopic: before.topic, changedBy: actor.name },
-        }]);
-      }
-      await this.audit.record(tx, { inquiryId: current.id, actor, action: 'inquiry.updated', changes });
+      await this.applyChanges(tx, current, dto, actor);
       return current.id;
     });
     return this.detail(id);
+  }
+
+  /**
+   * The rules of a triage change, on an inquiry the caller has locked in `tx` (PATCH and bulk changes both come
+   * here): the workflow (422), an active assignee and topic (400), the update with its version bump, the routing
+   * email on a topic change and the audit entry. Answers whether anything changed.
+   */
+  async applyChanges(tx: EntityManager, current: LockedInquiry, dto: TriageChanges, actor: StaffPrincipal): Promise<boolean> {
+    const before = {
+      status: current.status, priority: current.priority, assigneeId: current.assignee_id, topic: current.topic_key, tags: current.tags,
+    };
+    const after = {
+      status: dto.status ?? before.status,
+      priority: dto.priority ?? before.priority,
+      assigneeId: dto.assigneeId === undefined ? before.assigneeId : dto.assigneeId && dto.assigneeId.toLowerCase(),
+      topic: dto.topic ?? before.topic,
+      tags: dto.tags ? [...new Set(dto.tags)] : dto.addTag ? [...new Set([...before.tags, dto.addTag])] : before.tags,
+    };
+    if (after.status !== before.status && !TRANSITIONS[before.status].includes(after.status)) {
+      throw new InvalidTransition(
+        `An inquiry cannot go from ${before.status} to ${after.status}; from ${before.status} it can go to ${TRANSITIONS[before.status].join(', ')}`,
+      );
+    }
+    const errors = [];
+    if (after.tags.length > 20) errors.push({ field: 'tags', message: 'an inquiry can have up to 20 tags' });
+    if (after.assigneeId && after.assigneeId !== before.assigneeId) {
+      const [member] = await tx.query(`SELECT 1 FROM staff WHERE id = $1 AND active`, [after.assigneeId]);
+      if (!member) errors.push({ field: 'assigneeId', message: 'assigneeId must be an active staff member' });
+    }
+    let mailbox: string | undefined;
+    if (after.topic !== before.topic) {
+      const [topic] = await tx.query(`SELECT coalesce(mailbox, $2) AS mailbox FROM topics WHERE key = $1 AND active`, [after.topic, this.config.teamInbox]);
+      if (!topic) errors.push({ field: 'topic', message: 'topic must be an active topic key' });
+      mailbox = topic?.mailbox;
+    }
+    if (errors.length) throw new InvalidInput(errors);
+
+    const changes = AuditService.diff(before, after);
+    if (!Object.keys(changes).length) return false;
+    // A resolved or spam inquiry is no longer snoozed: there is nothing to wake it for.
+    const updated = await tx.query(
+      `UPDATE inquiries SET status = $3, priority = $4, assignee_id = $5, topic_key = $6, tags = $7::text[],
+              resolved_at = CASE WHEN $3 <> 'resolved' THEN NULL WHEN status = 'resolved' THEN resolved_at ELSE now() END,
+              snoozed_until = CASE WHEN $3 IN ('resolved', 'spam') THEN NULL ELSE snoozed_until END,
+              version = version + 1, updated_at = now()
+       WHERE id = $1 AND version = $2 RETURNING version`,
+      [current.id, current.version, after.status, after.priority, after.assigneeId, after.topic, after.tags],
+    );
+    if (!updated[0]?.length) throw new Conflict('This inquiry was changed by someone else; reload it and try again');
+    if (mailbox && after.status !== 'spam') {
+      await this.outbox.add(tx, [{
+        kind: 'routing',
+        inquiryId: current.id,
+        recipient: mailbox,
+        subject: `[${current.reference}] ${current.subject}`,
+        replyTo: current.email,
+        payload: { reason: 'topic-changed', previousTopic: before.topic, changedBy: actor.name },
+      }]);
+    }
+    await this.audit.record(tx, { inquiryId: current.id, actor, action: 'inquiry.updated', changes });
+    return true;
   }
 
   async auditTrail(idOrReference: string): Promise<AuditEventView[]> {
