@@ -35,6 +35,8 @@ export class Anonymiser {
        WHERE id = ANY($1::uuid[])`, [targets, PLACEHOLDER, PLACEHOLDER_EMAIL]);
     await tx.query(`UPDATE conversation_messages SET body = $2 WHERE inquiry_id = ANY($1::uuid[]) AND body <> $2`, [targets, PLACEHOLDER]);
     await tx.query(`UPDATE inquiry_notes SET body = $2 WHERE inquiry_id = ANY($1::uuid[]) AND body <> $2`, [targets, PLACEHOLDER]);
+    // Reply drafts (SPEC §9) are only ever the writer's own words in progress: deleted, not kept anonymised.
+    await tx.query(`DELETE FROM inquiry_drafts WHERE inquiry_id = ANY($1::uuid[])`, [targets]);
     await tx.query(
       `UPDATE outbound_emails e
           SET recipient = CASE WHEN lower(e.recipient) = lower(o.email) THEN $2 ELSE e.recipient END,
@@ -92,6 +94,7 @@ export class Anonymiser {
         WHERE ${mentions('subject')} OR ${mentions('message')} OR ${mentions('organisation')} OR ${mentions('source_url')}`, [pattern]);
     await tx.query(`UPDATE conversation_messages SET ${scrub('body')} WHERE ${mentions('body')}`, [pattern]);
     await tx.query(`UPDATE inquiry_notes SET ${scrub('body')} WHERE ${mentions('body')}`, [pattern]);
+    await tx.query(`UPDATE inquiry_drafts SET ${scrub('body')} WHERE ${mentions('body')}`, [pattern]);
     await tx.query(
       `UPDATE outbound_emails
           SET recipient = CASE WHEN lower(recipient) = $2 THEN '${PLACEHOLDER_EMAIL}' ELSE regexp_replace(recipient, $1, '${ERASED}', 'gi') END,

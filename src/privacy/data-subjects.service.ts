@@ -55,6 +55,10 @@ export class DataSubjectsService {
          FROM inbound_emails
          WHERE inquiry_id = ANY($1::uuid[]) OR lower(from_address) = $2 OR position($2 in lower(encode(raw, 'escape'))) > 0
          ORDER BY received_at`, [ids, address]);
+      // Reply drafts staff are writing on these inquiries (SPEC §9); who writes them is the charity's, not the subject's.
+      const drafts = await tx.query(
+        `SELECT inquiry_id AS "inquiryId", body, created_at AS "createdAt", updated_at AS "updatedAt"
+         FROM inquiry_drafts WHERE inquiry_id = ANY($1::uuid[]) ORDER BY created_at`, [ids]);
       const audit = await tx.query(
         `SELECT inquiry_id AS "inquiryId", action, changes, created_at AS "at"
          FROM audit_events WHERE inquiry_id = ANY($1::uuid[]) ORDER BY created_at`, [ids]);
@@ -70,6 +74,7 @@ export class DataSubjectsService {
         inquiries,
         conversation,
         notes,
+        drafts,
         emails,
         inboundEmails: inbound.map((m) => ({ ...m, raw: m.raw.toString('utf8') })),
         audit,

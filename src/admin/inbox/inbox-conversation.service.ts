@@ -3,13 +3,13 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import type { StaffPrincipal } from '../../auth/staff.entity.js';
-import { NotFound, Unprocessable } from '../../common/errors.js';
+import { Conflict, InvalidInput, Unprocessable } from '../../common/errors.js';
 import { AppConfig } from '../../config/app-config.js';
 import { replyAddress } from '../../inbound/reply-address.js';
 import type { InquiryStatus } from '../../inquiries/inquiry.entity.js';
 import { OutboxService } from '../../mail/outbox.service.js';
 import { AuditService } from '../../audit/audit.service.js';
-import { inquiryKey, lockInquiry } from './inbox.service.js';
+import { lockInquiry, type LockedInquiry } from './inbox.service.js';
 import { NoteView, ReplyAccepted } from './inbox-views.js';
 
 const REPLYABLE: InquiryStatus[] = ['new', 'open', 'waiting'];
@@ -31,6 +31,68 @@ SELECT message_id FROM (
   WHERE m.inquiry_id = $1 AND m.direction = 'inbound' AND ie.message_id IS NOT NULL
 ) thread ORDER BY rank, created_at`;
 
+/** A conversation item written after the one its writer had last seen (SPEC §9, "no crossed replies"). */
+export interface NewerItem {
+  id: string;
+  kind: 'inbound' | 'reply' | 'note';
+  /** The enquirer's name for their messages, the staff member's for replies and notes; null for a former member. */
+  author: string | null;
+  createdAt: string;
+  /** The first words of the item on one line (up to 100 characters). */
+  excerpt: string;
+}
+
+/** A reply or note based on a stale view of the conversation: nothing was stored or sent (409). */
+export class StaleConversation extends Conflict {
+  constructor(readonly newer: NewerItem[]) {
+    super(`Nothing was sent: ${newer.length} new conversation item${newer.length === 1 ? '' : 's'} arrived after the one you had seen`);
+  }
+}
+
+const EXCERPT = 100;
+function excerptOf(body: string): string {
+  const line = body.replace(/\s+/g, ' ').trim();
+  const chars = [...line];
+  return chars.length > EXCERPT ? `${chars.slice(0, EXCERPT - 1).join('').trimEnd()}…` : line;
+}
+
+/** Every message, reply and note of an inquiry with when it was made: what `seenUpTo` names and is compared with. */
+const ITEMS = `
+SELECT m.id::text AS id, CASE m.direction WHEN 'inbound' THEN 'inbound' ELSE 'reply' END AS kind,
+       CASE m.direction WHEN 'inbound' THEN i.name ELSE s.name END AS author, m.body, m.created_at
+FROM conversation_messages m JOIN inquiries i ON i.id = m.inquiry_id LEFT JOIN staff s ON s.id = m.staff_id
+WHERE m.inquiry_id = $1
+UNION ALL
+SELECT n.id::text, 'note', s.name, n.body, n.created_at
+FROM inquiry_notes n LEFT JOIN staff s ON s.id = n.staff_id
+WHERE n.inquiry_id = $1`;
+
+/**
+ * Refuses a reply or note when the conversation has moved on since `seenUpTo` (an item id, or "original" for the
+ * question itself): 400 when it names no item of this inquiry, 409 listing the newer items. Called after the
+ * inquiry is locked, so two people sending at once cannot both pass: the second sees the first's item.
+ */
+async function checkSeenUpTo(tx: EntityManager, inquiry: LockedInquiry, seenUpTo: string | undefined): Promise<void> {
+  if (seenUpTo === undefined) return;
+  // Compared in the database: timestamps there have microseconds, JavaScript dates only milliseconds.
+  const seenAt = seenUpTo === 'original'
+    ? `(SELECT created_at FROM inquiries WHERE id = $1)`
+    : `(SELECT created_at FROM (${ITEMS}) seen WHERE id = $2)`;
+  if (seenUpTo !== 'original') {
+    const [seen] = await tx.query(`SELECT 1 FROM (${ITEMS}) items WHERE id = $2`, [inquiry.id, seenUpTo.toLowerCase()]);
+    if (!seen) throw new InvalidInput([{ field: 'seenUpTo', message: 'seenUpTo must be "original" or the id of a message, reply or note of this inquiry' }]);
+  }
+  const newer: { id: string; kind: NewerItem['kind']; author: string | null; body: string; created_at: Date }[] = await tx.query(
+    `SELECT * FROM (${ITEMS}) items WHERE created_at > ${seenAt} ORDER BY created_at, id`,
+    seenUpTo === 'original' ? [inquiry.id] : [inquiry.id, seenUpTo.toLowerCase()],
+  );
+  if (newer.length) {
+    throw new StaleConversation(newer.map((i) => ({
+      id: i.id, kind: i.kind, author: i.author, createdAt: new Date(i.created_at).toISOString(), excerpt: excerptOf(i.body),
+    })));
+  }
+}
+
 /** Internal notes (never emailed) and staff replies (emailed through the outbox, threaded). */
 @Injectable()
 export class InboxConversationService {
@@ -41,9 +103,12 @@ export class InboxConversationService {
     private readonly config: AppConfig,
   ) {}
 
-  async addNote(idOrReference: string, body: string, actor: StaffPrincipal): Promise<NoteView> {
+  /** Adds an internal note; with `seenUpTo`, only when nothing newer than that item exists (else 409, nothing stored). */
+  async addNote(idOrReference: string, body: string, actor: StaffPrincipal, seenUpTo?: string): Promise<NoteView> {
     return this.db.transaction(async (tx) => {
-      const inquiryId = await findInquiryId(tx, idOrReference);
+      const inquiry = await lockInquiry(tx, idOrReference);
+      await checkSeenUpTo(tx, inquiry, seenUpTo);
+      const inquiryId = inquiry.id;
       const id = randomUUID();
       const [note] = await tx.query(
         `INSERT INTO inquiry_notes (id, inquiry_id, staff_id, body) VALUES ($1, $2, $3, $4) RETURNING created_at`,
@@ -58,17 +123,23 @@ export class InboxConversationService {
    * Stores the reply, queues its email (to the enquirer, threaded under the conversation so far), moves the
    * inquiry to `waiting` and records the first response time: one transaction.
    */
-  async reply(idOrReference: string, body: string, actor: StaffPrincipal): Promise<ReplyAccepted> {
-    return (await this.sendReply(idOrReference, body, actor)).accepted;
+  async reply(idOrReference: string, body: string, actor: StaffPrincipal, seenUpTo?: string): Promise<ReplyAccepted> {
+    return (await this.sendReply(idOrReference, body, actor, seenUpTo)).accepted;
   }
 
-  /** `reply`, also answering where it went (the page's notice "Reply sent to <email>"). */
-  async sendReply(idOrReference: string, body: string, actor: StaffPrincipal): Promise<{ accepted: ReplyAccepted; recipient: string }> {
+  /**
+   * `reply`, also answering where it went (the page's notice "Reply sent to <email>"). With `seenUpTo`, only when
+   * nothing newer than that item exists (else 409, nothing sent). The sender's draft on the inquiry goes with it.
+   */
+  async sendReply(
+    idOrReference: string, body: string, actor: StaffPrincipal, seenUpTo?: string,
+  ): Promise<{ accepted: ReplyAccepted; recipient: string }> {
     return this.db.transaction(async (tx) => {
       const inquiry = await lockInquiry(tx, idOrReference);
       if (!canReply(inquiry.status)) {
         throw new Unprocessable(`A reply can only be sent to a new, open or waiting inquiry; this one is ${inquiry.status}`);
       }
+      await checkSeenUpTo(tx, inquiry, seenUpTo);
       const thread: string[] = [...new Set(
         ((await tx.query(THREAD, [inquiry.id])) as { message_id: string }[]).map((r) => bracketed(r.message_id)),
       )];
@@ -89,6 +160,7 @@ export class InboxConversationService {
          VALUES ($1, $2, 'outbound', $3, $4, $5)`,
         [id, inquiry.id, body, actor.id, email.id],
       );
+      await tx.query(`DELETE FROM inquiry_drafts WHERE inquiry_id = $1 AND staff_id = $2`, [inquiry.id, actor.id]);
       const [[updated]] = await tx.query(
         `UPDATE inquiries SET status = 'waiting', first_response_at = coalesce(first_response_at, now()),
                 version = version + 1, updated_at = now()
@@ -113,13 +185,6 @@ export class InboxConversationService {
       };
     });
   }
-}
-
-async function findInquiryId(tx: EntityManager, idOrReference: string): Promise<string> {
-  const key = inquiryKey(idOrReference);
-  const [row] = await tx.query(`SELECT id FROM inquiries WHERE ${key.column} = $1`, [key.value]);
-  if (!row) throw new NotFound('No inquiry has this id or reference');
-  return row.id;
 }
 
 /** Message-IDs as headers carry them: `<id@domain>`. */

@@ -1,16 +1,19 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query, Res } from '@nestjs/common';
 import {
-  ApiAcceptedResponse, ApiBadRequestResponse, ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse,
-  ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiUnauthorizedResponse, ApiUnprocessableEntityResponse,
+  ApiAcceptedResponse, ApiBadRequestResponse, ApiBearerAuth, ApiConflictResponse, ApiCreatedResponse, ApiNoContentResponse,
+  ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiProduces, ApiTags, ApiUnauthorizedResponse, ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { CurrentStaff } from '../../auth/auth.decorators.js';
 import type { StaffPrincipal } from '../../auth/staff.entity.js';
-import { InboxFilterDto, InboxListQueryDto, NoteBodyDto, ReplyBodyDto, UpdateInquiryDto } from './inbox.dto.js';
+import {
+  DraftBodyDto, DraftView, InboxFilterDto, InboxListQueryDto, NoteBodyDto, ReplyBodyDto, StaleConversationBody, UpdateInquiryDto,
+} from './inbox.dto.js';
+import { DraftsService } from './drafts.service.js';
 import { BulkRequestDto, BulkResult, SnoozeDto } from './inbox.dto.js';
 import { BulkService } from './bulk.service.js';
 import { SnoozeService, SnoozeState } from './snooze.service.js';
-import { InboxConversationService } from './inbox-conversation.service.js';
+import { InboxConversationService, StaleConversation } from './inbox-conversation.service.js';
 import { InboxListService } from './inbox-list.service.js';
 import { InboxService } from './inbox.service.js';
 import {
@@ -28,6 +31,7 @@ export class InboxController {
     private readonly list: InboxListService,
     private readonly inbox: InboxService,
     private readonly conversation: InboxConversationService,
+    private readonly drafts: DraftsService,
     private readonly bulk: BulkService,
     private readonly snooze: SnoozeService,
   ) {}
@@ -104,23 +108,68 @@ export class InboxController {
 
   @Post('inquiries/:id/notes')
   @HttpCode(201)
-  @ApiOperation({ summary: 'Add an internal note (never emailed)' })
+  @ApiOperation({ summary: 'Add an internal note (never emailed); with seenUpTo, only if nothing newer arrived' })
   @ApiCreatedResponse({ type: NoteView })
-  @ApiBadRequestResponse({ description: 'body must be 1-10000 characters' })
+  @ApiBadRequestResponse({ description: 'body must be 1-10000 characters; seenUpTo names no item of this inquiry' })
   @ApiNotFoundResponse({ description: 'No inquiry has this id or reference' })
-  addNote(@Param('id') id: string, @Body() dto: NoteBodyDto, @CurrentStaff() staff: StaffPrincipal): Promise<NoteView> {
-    return this.conversation.addNote(id, dto.body, staff);
+  @ApiConflictResponse({ type: StaleConversationBody, description: 'A message, reply or note newer than seenUpTo exists; nothing was stored' })
+  async addNote(
+    @Param('id') id: string, @Body() dto: NoteBodyDto, @CurrentStaff() staff: StaffPrincipal, @Res({ passthrough: true }) res: Response,
+  ): Promise<NoteView | StaleConversationBody> {
+    try {
+      return await this.conversation.addNote(id, dto.body, staff, dto.seenUpTo);
+    } catch (err) {
+      return staleBody(err, res);
+    }
   }
 
   @Post('inquiries/:id/replies')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Reply to the enquirer by email (threaded); the inquiry moves to waiting' })
-  @ApiAcceptedResponse({ type: ReplyAccepted, description: 'Stored and queued for sending' })
-  @ApiBadRequestResponse({ description: 'body must be 1-10000 characters' })
+  @ApiOperation({ summary: 'Reply to the enquirer by email (threaded); the inquiry moves to waiting; with seenUpTo, only if nothing newer arrived' })
+  @ApiAcceptedResponse({ type: ReplyAccepted, description: 'Stored and queued for sending; the sender\'s draft on it is deleted' })
+  @ApiBadRequestResponse({ description: 'body must be 1-10000 characters; seenUpTo names no item of this inquiry' })
   @ApiNotFoundResponse({ description: 'No inquiry has this id or reference' })
+  @ApiConflictResponse({ type: StaleConversationBody, description: 'A message, reply or note newer than seenUpTo exists; nothing was sent' })
   @ApiUnprocessableEntityResponse({ description: 'Only new, open and waiting inquiries can be replied to' })
-  reply(@Param('id') id: string, @Body() dto: ReplyBodyDto, @CurrentStaff() staff: StaffPrincipal): Promise<ReplyAccepted> {
-    return this.conversation.reply(id, dto.body, staff);
+  async reply(
+    @Param('id') id: string, @Body() dto: ReplyBodyDto, @CurrentStaff() staff: StaffPrincipal, @Res({ passthrough: true }) res: Response,
+  ): Promise<ReplyAccepted | StaleConversationBody> {
+    try {
+      return await this.conversation.reply(id, dto.body, staff, dto.seenUpTo);
+    } catch (err) {
+      return staleBody(err, res);
+    }
+  }
+
+  @Get('inquiries/:id/draft')
+  @ApiOperation({ summary: 'My draft reply on this inquiry' })
+  @ApiOkResponse({ type: DraftView })
+  @ApiNotFoundResponse({ description: 'No draft of mine on this inquiry, or no inquiry has this id or reference' })
+  getDraft(@Param('id') id: string, @CurrentStaff() staff: StaffPrincipal): Promise<DraftView> {
+    return this.drafts.get(id, staff);
+  }
+
+  @Put('inquiries/:id/draft')
+  @ApiOperation({ summary: 'Save my draft reply on this inquiry (replaces it); a blank body deletes it (204)' })
+  @ApiOkResponse({ type: DraftView })
+  @ApiNoContentResponse({ description: 'The body was blank: the draft is deleted' })
+  @ApiBadRequestResponse({ description: 'body must be text of up to 10000 characters without control characters other than tabs and line breaks' })
+  @ApiNotFoundResponse({ description: 'No inquiry has this id or reference' })
+  async putDraft(
+    @Param('id') id: string, @Body() dto: DraftBodyDto, @CurrentStaff() staff: StaffPrincipal, @Res({ passthrough: true }) res: Response,
+  ): Promise<DraftView | void> {
+    const saved = await this.drafts.save(id, dto.body, staff);
+    if (!saved) res.status(204);
+    return saved ?? undefined;
+  }
+
+  @Delete('inquiries/:id/draft')
+  @HttpCode(204)
+  @ApiOperation({ summary: 'Delete my draft reply on this inquiry (none is fine)' })
+  @ApiNoContentResponse({ description: 'Deleted, or there was none' })
+  @ApiNotFoundResponse({ description: 'No inquiry has this id or reference' })
+  async deleteDraft(@Param('id') id: string, @CurrentStaff() staff: StaffPrincipal): Promise<void> {
+    await this.drafts.delete(id, staff);
   }
 
   @Get('inquiries/:id/audit')
@@ -137,4 +186,11 @@ export class InboxController {
   stats(): Promise<InboxStats> {
     return this.list.stats();
   }
+}
+
+/** A stale reply or note answers 409 with what arrived (like the sign-in's twoFactorRequired body); anything else is rethrown. */
+function staleBody(err: unknown, res: Response): StaleConversationBody {
+  if (!(err instanceof StaleConversation)) throw err;
+  res.status(409);
+  return { statusCode: 409, message: err.message, newer: err.newer };
 }

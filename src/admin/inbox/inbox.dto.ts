@@ -124,6 +124,15 @@ export class NoteBodyDto {
   @Matches(MULTI_LINE, { message: 'body must not contain control characters other than tabs and line breaks' })
   @Matches(/\S/, { message: 'body must not be blank' })
   body!: string;
+
+  @ApiPropertyOptional({
+    example: 'original',
+    description: 'The id of the latest conversation item (message, reply or note; "original" for the question) the writer had seen. '
+      + 'When a newer one exists nothing is stored or sent: 409 with `newer`. Left out: no check.',
+  })
+  @IsOptional() @IsString({ message: 'seenUpTo must be "original" or an item id' })
+  @Matches(/^(original|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i, { message: 'seenUpTo must be "original" or an item id' })
+  seenUpTo?: string;
 }
 
 export class ReplyBodyDto extends NoteBodyDto {}
@@ -199,4 +208,32 @@ export class SnoozeDto {
   @ApiProperty({ example: '2026-12-02T09:00:00Z', description: 'ISO 8601 date-time (UK time when no offset is given), in the future' })
   @IsString({ message: 'until must be a date and time' }) @IsIsoDateOrDateTime({ message: 'until must be a date and time' })
   until!: string;
+}
+
+// ---- Working together (SPEC §9): no crossed replies, drafts --------------------------------------------------
+
+export class NewerItemView {
+  @ApiProperty({ description: 'The item id (as seenUpTo names it)' }) id!: string;
+  @ApiProperty({ enum: ['inbound', 'reply', 'note'] }) kind!: 'inbound' | 'reply' | 'note';
+  @ApiProperty({ nullable: true, type: String, description: "The enquirer's name for a message, the staff member's for a reply or note" }) author!: string | null;
+  @ApiProperty({ format: 'date-time' }) createdAt!: string;
+  @ApiProperty({ description: 'The first words, on one line (up to 100 characters)' }) excerpt!: string;
+}
+
+export class StaleConversationBody {
+  @ApiProperty({ example: 409 }) statusCode!: number;
+  @ApiProperty() message!: string;
+  @ApiProperty({ type: [NewerItemView], description: 'What arrived after seenUpTo, oldest first' }) newer!: NewerItemView[];
+}
+
+export class DraftBodyDto {
+  @ApiProperty({ maxLength: 10000, description: 'The reply being written; blank deletes the draft' })
+  @IsString({ message: 'body must be text' }) @CodePointLength(0, 10000, { message: 'body must be 10000 characters or fewer' })
+  @Matches(MULTI_LINE, { message: 'body must not contain control characters other than tabs and line breaks' })
+  body!: string;
+}
+
+export class DraftView {
+  @ApiProperty() body!: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt!: string;
 }

@@ -4,6 +4,7 @@ import { SnoozeScheduler } from './snooze.scheduler.js';
 import { SnoozeService } from './snooze.service.js';
 import { CannedRepliesModule } from '../canned-replies/canned-replies.module.js';
 import { InboxConversationService } from './inbox-conversation.service.js';
+import { DraftsService } from './drafts.service.js';
 import { InboxController } from './inbox.controller.js';
 import { InboxListService } from './inbox-list.service.js';
 import { InboxService } from './inbox.service.js';
@@ -16,7 +17,7 @@ import { StatisticsService } from './statistics.service.js';
 @Module({
   imports: [CannedRepliesModule],
   controllers: [InboxController, InboxPagesController, InquiryPagesController, StatisticsPagesController],
-  providers: [InboxListService, InboxService, InboxConversationService, StatisticsService,
+  providers: [InboxListService, InboxService, InboxConversationService, StatisticsService, DraftsService,
     BulkService, SnoozeService, SnoozeScheduler],
 })
 export class InboxModule {}

@@ -1,4 +1,4 @@
-import { Controller, Get, Param, Post, Req, Res } from '@nestjs/common';
+import { Controller, Get, Param, Post, Put, Req, Res } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import type { Response } from 'express';
@@ -12,11 +12,13 @@ import type { WebRequest } from '../../web/web-request.js';
 import type { CannedReplyView } from '../canned-replies/canned-replies.dto.js';
 import { CannedRepliesService } from '../canned-replies/canned-replies.service.js';
 import { ReplyBodyDto, UpdateInquiryDto } from './inbox.dto.js';
-import { canReply, InboxConversationService } from './inbox-conversation.service.js';
+import { canReply, InboxConversationService, type NewerItem, StaleConversation } from './inbox-conversation.service.js';
+import { DraftsService } from './drafts.service.js';
 import { InboxListService } from './inbox-list.service.js';
 import { ukDateTime, ukDay } from './inbox-page.js';
 import { HistoryEntry, InboxService, StaffChoice, TopicChoice, TRANSITIONS } from './inbox.service.js';
 import type { InquiryDetail } from './inbox-views.js';
+import type { DraftView } from './inbox.dto.js';
 
 /** The triage form's fields as text, the way the form posts them and draws them again. */
 interface TriageValues {
@@ -34,8 +36,9 @@ interface PageState {
   triage?: { values?: TriageValues; version: string; drawnAt: string; errors: FieldError[]; forbiddenMove?: string };
   /** A stale save (409): the changes made since the page it was saved from was drawn. */
   conflict?: { since: Date | null };
-  reply?: { value: string; error?: string };
-  note?: { value: string; error?: string };
+  /** What was typed, kept; `held`: not sent because these items arrived after the latest one the writer had seen (409). */
+  reply?: { value: string; error?: string; held?: NewerItem[] };
+  note?: { value: string; error?: string; held?: NewerItem[] };
 }
 
 const pathOf = (idOrReference: string) => `/admin/inquiries/${encodeURIComponent(idOrReference)}`;
@@ -57,6 +60,7 @@ export class InquiryPagesController {
     private readonly savedReplies: CannedRepliesService,
     private readonly list: InboxListService,
     private readonly pages: StaffPages,
+    private readonly drafts: DraftsService,
   ) {}
 
   @Get(':id')
@@ -86,10 +90,13 @@ export class InquiryPagesController {
     const error = bodyProblem(body, 'reply');
     if (error) return this.draw(req, res, id, { status: 400, reply: { value: body, error } });
     try {
-      const { recipient } = await this.conversation.sendReply(id, body, req.staff);
+      const { recipient } = await this.conversation.sendReply(id, body, req.staff, seenUpToOf(req.body?.seenUpTo));
       this.list.invalidateCounts(); // the inquiry is now waiting
       await this.pages.redirect(req, res, pathOf(id), `Reply sent to ${recipient}`);
     } catch (err) {
+      // Something arrived since the page was drawn: nothing is sent, the text is kept, "Send anyway" or "Edit".
+      if (err instanceof StaleConversation) return this.draw(req, res, id, { status: 409, reply: { value: body, held: err.newer } });
+      if (err instanceof InvalidInput) return this.draw(req, res, id, { status: 400, reply: { value: body, error: OUT_OF_DATE.message } });
       // Resolved or marked as spam since the page was drawn: nothing is sent, the text is kept.
       if (err instanceof Unprocessable) return this.draw(req, res, id, { status: 422, reply: { value: body, error: NOT_SENT } });
       throw err;
@@ -111,8 +118,48 @@ export class InquiryPagesController {
     const body = multiLine(req.body?.body);
     const error = bodyProblem(body, 'note');
     if (error) return this.draw(req, res, id, { status: 400, note: { value: body, error } });
-    await this.conversation.addNote(id, body, req.staff);
+    try {
+      await this.conversation.addNote(id, body, req.staff, seenUpToOf(req.body?.seenUpTo));
+    } catch (err) {
+      if (err instanceof StaleConversation) return this.draw(req, res, id, { status: 409, note: { value: body, held: err.newer } });
+      if (err instanceof InvalidInput) return this.draw(req, res, id, { status: 400, note: { value: body, error: OUT_OF_DATE.message } });
+      throw err;
+    }
     await this.pages.redirect(req, res, pathOf(id), 'Note added');
+  }
+
+  /** "Save draft" without JavaScript (the reply form's second button): my draft saved, the page drawn again with it. */
+  @Post(':id/draft')
+  async saveDraft(@Param('id') id: string, @Req() req: WebRequest, @Res() res: Response): Promise<void> {
+    const body = multiLine(req.body?.body);
+    try {
+      const saved = await this.drafts.save(id, body, req.staff);
+      await this.pages.redirect(req, res, `${pathOf(id)}#reply-body`, saved ? 'Draft saved' : 'Draft cleared');
+    } catch (err) {
+      if (err instanceof InvalidInput) return this.draw(req, res, id, { status: 400, reply: { value: body, error: draftProblem(body) } });
+      throw err;
+    }
+  }
+
+  /** Autosave while typing (public/inquiry.js): JSON `{ body }` with the session's X-CSRF-Token; answers JSON, 204 when cleared. */
+  @Put(':id/draft')
+  async autosaveDraft(@Param('id') id: string, @Req() req: WebRequest, @Res() res: Response): Promise<void> {
+    const body = typeof req.body?.body === 'string' ? multiLine(req.body.body) : req.body?.body;
+    try {
+      const saved = await this.drafts.save(id, body, req.staff);
+      res.setHeader('Cache-Control', 'no-store');
+      if (!saved) {
+        res.status(204).end();
+        return;
+      }
+      res.status(200).json(saved);
+    } catch (err) {
+      if (err instanceof InvalidInput) {
+        res.status(400).json({ statusCode: 400, message: err.message, errors: err.errors });
+        return;
+      }
+      throw err;
+    }
   }
 
   private async save(req: WebRequest, res: Response, id: string, form: TriageForm, dto: UpdateInquiryDto, notice = 'Changes saved'): Promise<void> {
@@ -132,10 +179,10 @@ export class InquiryPagesController {
 
   private async draw(req: WebRequest, res: Response, id: string, state: PageState = {}): Promise<void> {
     const drawnAt = new Date();
-    const [detail, choices, saved, history] = await Promise.all([
-      this.inbox.detail(id), this.inbox.triageChoices(), this.savedReplies.list(), this.inbox.history(id),
+    const [detail, choices, saved, history, draft] = await Promise.all([
+      this.inbox.detail(id), this.inbox.triageChoices(), this.savedReplies.list(), this.inbox.history(id), this.drafts.find(id, req.staff),
     ]);
-    const page = inquiryPage({ detail, choices, saved, history, meId: req.staff.id, drawnAt, state });
+    const page = inquiryPage({ detail, choices, saved, history, draft, meId: req.staff.id, drawnAt, state });
     await this.pages.render(req, res, 'admin/inquiry.njk', { section: 'inbox', ...page }, state.status ?? 200);
   }
 }
@@ -163,6 +210,15 @@ const FIELD_WORDS: Record<string, string> = {
   tags: 'Enter up to 20 tags, separated by commas, each 1 to 50 characters on one line',
 };
 const pageError = (e: FieldError): FieldError => (FIELD_WORDS[e.field] ? { field: e.field, message: FIELD_WORDS[e.field] } : OUT_OF_DATE);
+
+/** The form's seenUpTo (the latest item drawn); none from an older page, which then sends without the check. */
+const seenUpToOf = (v: unknown): string | undefined => (typeof v === 'string' && v ? v : undefined);
+
+/** Why a draft could not be saved, in the page's words. */
+function draftProblem(body: string): string {
+  if (codePoints(body) > 10_000) return 'Shorten your reply to save it as a draft: it can be up to 10,000 characters';
+  return 'Remove the unusual control characters from your reply to save it as a draft';
+}
 
 const versionOf = (v: unknown): number | undefined => (typeof v === 'string' && /^[1-9]\d{0,8}$/.test(v) ? Number(v) : undefined);
 
@@ -296,13 +352,15 @@ interface PageInput {
   choices: { staff: StaffChoice[]; topics: TopicChoice[] };
   saved: CannedReplyView[];
   history: HistoryEntry[];
+  /** My draft reply on this inquiry, if any: the reply field starts with it unless the page is drawn with what was posted. */
+  draft?: DraftView;
   meId: string;
   drawnAt: Date;
   state: PageState;
 }
 
 /** The view model of admin/inquiry.njk. */
-function inquiryPage({ detail: d, choices, saved, history, meId, drawnAt, state }: PageInput) {
+function inquiryPage({ detail: d, choices, saved, history, draft, meId, drawnAt, state }: PageInput) {
   const names: Names = {
     staff: new Map(choices.staff.map((s) => [s.id, s.name])),
     topics: new Map(choices.topics.map((t) => [t.key, t.label])),
@@ -316,6 +374,9 @@ function inquiryPage({ detail: d, choices, saved, history, meId, drawnAt, state 
     ...d.conversation.map((m, i) => ({ at: m.createdAt, order: m.id === 'original' ? -1 : i, m, n: undefined })),
     ...d.notes.map((n, i) => ({ at: n.createdAt, order: d.conversation.length + i, m: undefined, n })),
   ].sort((a, b) => (a.order === -1 ? -1 : b.order === -1 ? 1 : a.at.localeCompare(b.at) || a.order - b.order));
+  // What the reply and note forms say they had seen: a newer item when they are sent holds them (409).
+  const latest = items.at(-1);
+  const seenUpTo = latest?.n ? latest.n.id : latest?.m?.id ?? 'original';
   const conversation = items.map(({ m, n }) => {
     if (n) {
       return { kind: 'note', label: `Internal note by ${n.author?.name || 'a former staff member'}`, time: timeOf(n.createdAt), body: n.body };
@@ -345,9 +406,11 @@ function inquiryPage({ detail: d, choices, saved, history, meId, drawnAt, state 
     ...(posted?.forbiddenMove ? [{ field: 'status', message: forbiddenMoveWhy(status, posted.forbiddenMove) }] : []),
   ];
 
-  const reply = state.reply ?? { value: '' };
+  const reply = state.reply ?? { value: draft?.body ?? '' };
   const note = state.note ?? { value: '' };
   const errors: FieldError[] = [
+    ...(reply.held ? [{ field: 'reply-body', message: 'Your reply was not sent: something new arrived since you opened this page' }] : []),
+    ...(note.held ? [{ field: 'note-body', message: 'Your note was not added: something new arrived since you opened this page' }] : []),
     ...(conflict ? [{ field: 'status', message: 'Someone else changed this inquiry' }] : []),
     ...triageErrors,
     ...(reply.error ? [{ field: 'reply-body', message: reply.error }] : []),
@@ -417,10 +480,25 @@ function inquiryPage({ detail: d, choices, saved, history, meId, drawnAt, state 
       replyAction: `${path}/replies`,
       insertAction: `${path}/replies/insert-saved`,
       noteAction: `${path}/notes`,
+      draftAction: `${path}/draft`,
+      seenUpTo,
       cannotReply: cannotReplyWhy(status),
-      reply: { value: reply.value, error: reply.error },
-      note: { value: note.value, error: note.error },
+      reply: { value: reply.value, error: reply.error, held: reply.held && heldInWords(reply.held, drawnAt) },
+      note: { value: note.value, error: note.error, held: note.held && heldInWords(note.held, drawnAt) },
+      draftSaved: !state.reply && draft ? `Draft saved ${ukDateTime(draft.updatedAt)}` : undefined,
       savedReplies: saved.map((r) => ({ value: r.id, label: r.title, body: r.body })),
     },
   };
+}
+
+/** What arrived since the page a held reply or note came from, in words: "a reply by Sam Okafor", 14:05, "…". */
+function heldInWords(newer: NewerItem[], now: Date) {
+  const today = ukDateTime(now).split(', ')[0];
+  return newer.map((i) => {
+    const full = ukDateTime(i.createdAt);
+    const who = i.kind === 'inbound'
+      ? `a message from ${i.author || 'the enquirer'}`
+      : `${i.kind === 'reply' ? 'a reply' : 'an internal note'} by ${i.author || 'a former staff member'}`;
+    return { who, time: { iso: i.createdAt, text: full.startsWith(`${today},`) ? full.slice(today.length + 2) : full }, excerpt: i.excerpt };
+  });
 }
