@@ -18,6 +18,7 @@ import { TwoFactor1764000700000 } from './migrations/1764000700000-TwoFactor.js'
 import { PageFeedback1764000800000 } from './migrations/1764000800000-PageFeedback.js';
 import { BulkAndSnooze1764000950000 } from './migrations/1764000950000-BulkAndSnooze.js';
 import { Drafts1764000900000 } from './migrations/1764000900000-Drafts.js';
+import { StaffPreferences1764001000000 } from './migrations/1764001000000-StaffPreferences.js';
 
 export const ENTITIES = [Topic, Inquiry, OutboundEmail, Staff, CannedReply];
 
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   PageFeedback1764000800000,
   BulkAndSnooze1764000950000,
   Drafts1764000900000,
+  StaffPreferences1764001000000,
 ];
