@@ -128,7 +128,7 @@ describe('the inbox page in a real browser', () => {
       await page.getByLabel('Search', { exact: true }).fill('');
       await page.getByRole('button', { name: 'Search', exact: true }).click();
       await page.waitForURL((url) => url.searchParams.get('q') === null || url.searchParams.get('q') === '');
-      await page.getByLabel('Priority').selectOption('urgent');
+      await page.getByRole('form', { name: 'Filters' }).getByLabel('Priority').selectOption('urgent');
       await page.getByLabel('Order').selectOption('oldest');
       await page.getByRole('button', { name: 'Apply filters' }).click();
       await page.waitForURL(/priority=urgent/);

@@ -115,7 +115,7 @@ describe('GET /admin/inbox (the inbox page)', () => {
     const late = await onDay(d, { status: 'new', priority: 'high', expectedResponseBy: ukDay(-1) }, '10:00:00Z');
     const res = await page(day(d));
     expect(caption(res.text)).toBe('All open, filtered – 2 inquiries, newest first');
-    const row = (s: Seeded) => new RegExp(`<tr class="([^"]*)">\\s*<th scope="row" class="inbox-row__reference"><a href="/admin/inquiries/${s.reference}">${s.reference}</a></th>([\\s\\S]*?)</tr>`).exec(res.text);
+    const row = (s: Seeded) => new RegExp(`<tr class="([^"]*)">\\s*(?:<td class="inbox-row__select"><input [^>]*><label [^>]*>[^<]*</label></td>\\s*)?<th scope="row" class="inbox-row__reference"><a href="/admin/inquiries/${s.reference}">${s.reference}</a></th>([\\s\\S]*?)</tr>`).exec(res.text);
     const [, urgentClass, urgentCells] = row(urgent)!;
     expect(urgentClass).toContain('inbox-row--urgent');
     expect(urgentCells).toContain('Radiographer vacancies');

@@ -1,11 +1,15 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
 import { DataSource } from 'typeorm';
+import { fieldErrors } from '../../common/validation.js';
 import type { StaffPrincipal } from '../../auth/staff.entity.js';
 import { DomainError, InvalidInput, InvalidTransition, NotFound } from '../../common/errors.js';
 import { BULK_MAX_IDS, BulkChangesDto, BulkFailure, BulkRequestDto, BulkResult, InboxFilterDto, InboxView } from './inbox.dto.js';
 import { InboxListService } from './inbox-list.service.js';
 import { InboxService, lockInquiry } from './inbox.service.js';
+import { SnoozeService, SnoozeWhen } from './snooze.service.js';
 
 /** Inquiries changed at the same time: a few pool connections, leaving the rest of the pool (20) to the pages. */
 const CONCURRENCY = 4;
@@ -33,6 +37,7 @@ export class BulkService {
     @InjectDataSource() private readonly db: DataSource,
     private readonly inbox: InboxService,
     private readonly list: InboxListService,
+    private readonly snoozes: SnoozeService,
   ) {}
 
   /** Exactly one of `ids` and `filter`, or 400. */
@@ -43,31 +48,59 @@ export class BulkService {
     return dto.ids ? { ids: dto.ids } : { filter: dto.filter! };
   }
 
+  /** A bulk change as a form sent it (text fields), validated as the API validates it, or 400. */
+  static changesOf(raw: Record<string, string | null>): BulkChangesDto {
+    const changes = plainToInstance(BulkChangesDto, raw);
+    const errors = validateSync(changes, { whitelist: true, forbidNonWhitelisted: true, validationError: { target: false, value: true } });
+    if (errors.length) throw new InvalidInput(fieldErrors(errors));
+    return changes;
+  }
+
   async apply(selection: BulkSelection, changes: BulkChangesDto, actor: StaffPrincipal): Promise<BulkResult> {
     const given = Object.entries(changes).filter(([, v]) => v !== undefined);
     if (!given.length) {
       throw new InvalidInput([{ field: 'changes', message: 'changes must set at least one of assigneeId, status, priority, topic, addTag' }]);
     }
+    const ids = await this.resolve(selection, actor);
+    const outcomes = await eachOf(ids, (id) => this.one(id, changes, actor));
+    this.list.invalidateCounts();
+    const failed: BulkFailure[] = outcomes.filter((o) => o.result === 'failed').map((o) => ({ id: o.id, reason: o.reason! }));
+    const changed = outcomes.filter((o) => o.result === 'changed').length;
+    const unchanged = outcomes.filter((o) => o.result === 'unchanged').length;
+    return { changed, unchanged, failed, summary: summarise(changed, unchanged, outcomes) };
+  }
+
+  /**
+   * Snoozes each selected inquiry until the same time (SPEC §9), each on its own terms (only unfinished ones can be
+   * snoozed); answers the result in words ("12 snoozed until 2 Dec 2026, 09:00; 1 could not: it is resolved").
+   */
+  async snooze(selection: BulkSelection, when: SnoozeWhen, actor: StaffPrincipal): Promise<{ snoozed: number; failed: BulkFailure[]; until: string | null }> {
+    const ids = await this.resolve(selection, actor);
+    let until: string | null = null;
+    const outcomes = await eachOf(ids, async (id): Promise<Outcome> => {
+      try {
+        until = (await this.snoozes.snooze(id, when, actor)).snoozedUntil;
+        return { id, result: 'changed' };
+      } catch (err) {
+        if (err instanceof DomainError) return { id, result: 'failed', reason: err.message };
+        throw err;
+      }
+    });
+    return {
+      snoozed: outcomes.filter((o) => o.result === 'changed').length,
+      failed: outcomes.filter((o) => o.result === 'failed').map((o) => ({ id: o.id, reason: o.reason! })),
+      until,
+    };
+  }
+
+  private async resolve(selection: BulkSelection, actor: StaffPrincipal): Promise<string[]> {
     const ids = 'ids' in selection
       ? [...new Set(selection.ids.map((id) => id.toLowerCase()))]
       : await this.list.matchingIds(selection.filter, actor, BULK_MAX_IDS + 1);
     if (ids.length > BULK_MAX_IDS) {
       throw new InvalidInput([{ field: 'filter', message: `filter matches more than ${BULK_MAX_IDS} inquiries; narrow it and try again` }]);
     }
-    const outcomes: Outcome[] = new Array(ids.length);
-    let next = 0;
-    const work = async () => {
-      while (next < ids.length) {
-        const i = next++;
-        outcomes[i] = await this.one(ids[i], changes, actor);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, ids.length) }, work));
-    this.list.invalidateCounts();
-    const failed: BulkFailure[] = outcomes.filter((o) => o.result === 'failed').map((o) => ({ id: o.id, reason: o.reason! }));
-    const changed = outcomes.filter((o) => o.result === 'changed').length;
-    const unchanged = outcomes.filter((o) => o.result === 'unchanged').length;
-    return { changed, unchanged, failed, summary: summarise(changed, unchanged, outcomes) };
+    return ids;
   }
 
   private async one(id: string, changes: BulkChangesDto, actor: StaffPrincipal): Promise<Outcome> {
@@ -93,6 +126,20 @@ export class BulkService {
       return { id, result: 'failed', reason: 'Something went wrong changing this inquiry; try it again', phrase: 'could not be changed (an error)' };
     }
   }
+}
+
+/** Runs `fn` for each id, CONCURRENCY at a time, keeping the order. */
+async function eachOf(ids: string[], fn: (id: string) => Promise<Outcome>): Promise<Outcome[]> {
+  const outcomes: Outcome[] = new Array(ids.length);
+  let next = 0;
+  const work = async () => {
+    while (next < ids.length) {
+      const i = next++;
+      outcomes[i] = await fn(ids[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, ids.length) }, work));
+  return outcomes;
 }
 
 /** "48 changed; 2 could not move from spam to waiting". */

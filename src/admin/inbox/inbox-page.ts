@@ -3,6 +3,7 @@ import { INQUIRY_STATUSES, PRIORITIES } from '../../inquiries/inquiry.entity.js'
 import { INBOX_VIEWS, type InboxPageQueryDto, type InboxSort, type InboxView } from './inbox.dto.js';
 import { isFiltered, type InboxPageData } from './inbox-list.service.js';
 import type { InboxItem } from './inbox-views.js';
+import type { SnoozeWhen } from './snooze.service.js';
 
 /** The inbox page's view model (SPEC §8): what admin/inbox.njk shows, in words, with every link already built. */
 
@@ -81,6 +82,7 @@ function listState(query: InboxPageQueryDto, view: InboxView, sort: InboxSort): 
 function row(item: InboxItem, topicLabels: Map<string, string>) {
   const urgent = item.priority === 'urgent';
   return {
+    id: item.id,
     reference: item.reference,
     href: `/admin/inquiries/${encodeURIComponent(item.reference)}`,
     subject: item.subject,
@@ -128,6 +130,9 @@ export function inboxPageModel(data: InboxPageData) {
     const { items, nextCursor, total } = data.list;
     const count = total.more ? `more than ${plural(total.n, 'inquiry', 'inquiries')}` : plural(total.n, 'inquiry', 'inquiries');
     list = {
+      // "Select all N matching" sends the list's view and filters (f_*), not the ids on this page.
+      selectAllLabel: total.more ? `Select all inquiries matching (${count})` : `Select all ${count} matching`,
+      listHidden: LINK_PARAMS.filter((n) => n !== 'limit' && state[n]).map((n) => ({ name: `f_${n}`, value: state[n]! })),
       caption: `${label}${isFiltered(data.query) ? ', filtered' : ''} – ${count}, ${sort} first`,
       rows: items.map((i) => row(i, topicLabels)),
       nextHref: nextCursor ? inboxHref(state, { cursor: nextCursor }) : null,
@@ -161,6 +166,61 @@ export function inboxPageModel(data: InboxPageData) {
       priority: [{ value: '', label: 'Any priority' }, ...[...PRIORITIES].reverse().map((p) => ({ value: p, label: capitalised(p) }))],
       sort: [{ value: 'newest', label: 'Newest first' }, { value: 'oldest', label: 'Oldest first' }],
     },
+    bulk: {
+      assignee: [
+        { value: '', label: 'No change' }, { value: 'none', label: 'Nobody (unassign)' },
+        ...data.staff.filter((s) => s.active).map((s) => ({ value: s.id, label: s.name })),
+      ],
+      status: [{ value: '', label: 'No change' }, ...INQUIRY_STATUSES.map((s) => ({ value: s, label: capitalised(s) }))],
+      priority: [{ value: '', label: 'No change' }, ...[...PRIORITIES].reverse().map((p) => ({ value: p, label: capitalised(p) }))],
+      topic: [{ value: '', label: 'No change' }, ...data.topics.filter((t) => t.active).map((t) => ({ value: t.key, label: t.label }))],
+      snooze: [
+        { value: 'tomorrow', label: 'Tomorrow, 09:00' }, { value: 'monday', label: 'Next Monday, 09:00' },
+        { value: 'at', label: 'The date and time below' },
+      ],
+    },
     list,
   };
+}
+
+/** What the inbox page's bulk form asks for: which inquiries, and a change or a snooze. */
+export interface BulkForm {
+  /** The list to go back to, as its URL. */
+  back: string;
+  /** The selected ids, or null for "every inquiry matching" the list's view and filters (`filter`, as a query). */
+  ids: string[] | null;
+  filter: Record<string, string>;
+  action: { kind: 'change'; changes: Record<string, string | null> } | { kind: 'snooze'; when: SnoozeWhen };
+}
+
+const UUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const text = (v: unknown): string => (typeof v === 'string' ? v.trim() : '');
+
+/**
+ * Reads the bulk form (a checkbox `ids` per row, `all` for every matching one, the list's `f_*` fields, the change's
+ * selects, or `action=snooze` with `snooze` and `snoozeAt`). Answers the form, or the words of what is missing.
+ */
+export function parseBulkForm(body: Record<string, unknown>): { form: BulkForm } | { back: string; problem: string } {
+  const state = Object.fromEntries(LINK_PARAMS.map((n) => [n, text(body[`f_${n}`])]).filter(([, v]) => v)) as ListState;
+  const back = inboxHref(state);
+  const ids = ([] as unknown[]).concat(body.ids ?? []).map(text).filter(Boolean);
+  const all = body.all === 'matching';
+  if (!all && !ids.length) return { back, problem: 'Nothing changed: select at least one inquiry (or "Select all … matching") first.' };
+  if (ids.some((id) => !UUID_TEXT.test(id))) return { back, problem: 'Nothing changed: the selection was not right. Select the inquiries again.' };
+  const filter = Object.fromEntries(Object.entries(state).filter(([n]) => n !== 'sort')) as Record<string, string>;
+  if (body.action === 'snooze') {
+    const choice = text(body.snooze);
+    if (choice === 'tomorrow' || choice === 'monday') return { form: { back, ids: all ? null : ids, filter, action: { kind: 'snooze', when: { preset: choice } } } };
+    const at = text(body.snoozeAt);
+    if (choice !== 'at' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(at)) {
+      return { back, problem: 'Nothing snoozed: choose when to snooze until (for "the date and time below", enter a date and time).' };
+    }
+    return { form: { back, ids: all ? null : ids, filter, action: { kind: 'snooze', when: { at } } } };
+  }
+  const changes: Record<string, string | null> = {};
+  const assignee = text(body.assigneeId);
+  if (assignee) changes.assigneeId = assignee === 'none' ? null : assignee;
+  for (const name of ['status', 'priority', 'topic', 'addTag'] as const) if (text(body[name])) changes[name] = text(body[name]);
+  if (!Object.keys(changes).length) return { back, problem: 'Nothing changed: choose at least one change (assign to, status, priority, topic or a tag to add).' };
+  return { form: { back, ids: all ? null : ids, filter, action: { kind: 'change', changes } } };
 }
