@@ -79,9 +79,10 @@ function listState(query: InboxPageQueryDto, view: InboxView, sort: InboxSort): 
   };
 }
 
-function row(item: InboxItem, topicLabels: Map<string, string>) {
+function row(item: InboxItem, topicLabels: Map<string, string>, snoozedUntil?: string) {
   const urgent = item.priority === 'urgent';
   return {
+    snoozedUntil: snoozedUntil ? { iso: snoozedUntil, text: ukDateTime(snoozedUntil) } : null,
     id: item.id,
     reference: item.reference,
     href: `/admin/inquiries/${encodeURIComponent(item.reference)}`,
@@ -134,7 +135,7 @@ export function inboxPageModel(data: InboxPageData) {
       selectAllLabel: total.more ? `Select all inquiries matching (${count})` : `Select all ${count} matching`,
       listHidden: LINK_PARAMS.filter((n) => n !== 'limit' && state[n]).map((n) => ({ name: `f_${n}`, value: state[n]! })),
       caption: `${label}${isFiltered(data.query) ? ', filtered' : ''} – ${count}, ${sort} first`,
-      rows: items.map((i) => row(i, topicLabels)),
+      rows: items.map((i) => row(i, topicLabels, data.list!.snoozedUntil[i.id])),
       nextHref: nextCursor ? inboxHref(state, { cursor: nextCursor }) : null,
       csvHref: inboxHref({ ...state }, {}, '/admin/inbox/export.csv'),
     };

@@ -10,6 +10,7 @@ import { AppConfig } from '../../config/app-config.js';
 import { OutboxService } from '../../mail/outbox.service.js';
 import { lockInquiry } from './inbox.service.js';
 
+// TODO(issue 14): a "Snooze until…" form on the inquiry page (inquiry-pages.controller.ts), calling SnoozeService.snooze.
 /** When to wake: an instant (ISO, UK time without an offset), or a preset at 09:00 UK time. */
 export type SnoozeWhen = { at: string } | { preset: 'tomorrow' | 'monday' };
 
