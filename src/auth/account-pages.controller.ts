@@ -78,6 +78,17 @@ export class AccountPagesController {
     }
   }
 
+  /** "Keyboard shortcuts": on or off for this person (WCAG 2.1.4); the layout then tells public/shortcuts.js. */
+  @Post('shortcuts')
+  async setShortcuts(@Req() req: WebRequest, @Res() res: Response): Promise<void> {
+    const choice = text((req.body as Record<string, unknown> | undefined)?.shortcuts);
+    if (choice !== 'on' && choice !== 'off') {
+      return this.showPage(req, res, 400, [{ field: 'shortcuts-on', message: 'Choose whether keyboard shortcuts are on or off' }]);
+    }
+    await this.auth.setShortcuts(req.staff.id, choice === 'on');
+    await this.pages.redirect(req, res, '/admin/account', choice === 'on' ? 'Keyboard shortcuts are on' : 'Keyboard shortcuts are off');
+  }
+
   /**
    * "Set up two-factor sign-in": the QR code and the key of a pending secret (the same one on a reload), and the
    * field for the first code. Under REQUIRE_2FA every other page sends an account without 2FA here.

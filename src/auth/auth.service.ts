@@ -204,6 +204,11 @@ export class AuthService implements OnApplicationBootstrap {
     });
   }
 
+  /** Turns the person's single-key keyboard shortcuts of the web inbox on or off (WCAG 2.1.4). */
+  async setShortcuts(staffId: string, on: boolean): Promise<void> {
+    await this.db.query(`UPDATE staff SET keyboard_shortcuts = $2, updated_at = now() WHERE id = $1`, [staffId, on]);
+  }
+
   /** A refused sign-in is audited without the address it was for: only a keyed hash (SPEC §5), and why. */
   private async refused(email: string, reason: 'credentials' | 'locked'): Promise<void> {
     const subject = createHmac('sha256', this.config.appSecret).update(`sign-in:${email.trim().toLowerCase()}`).digest('hex').slice(0, 32);

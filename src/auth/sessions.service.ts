@@ -25,6 +25,8 @@ export interface WebSession {
   flash: Flash | null;
   /** The account has two-factor sign-in on (under REQUIRE_2FA, one without it may only enrol). */
   twoFactor: boolean;
+  /** The person's single-key keyboard shortcuts are on (a setting in My account, WCAG 2.1.4). */
+  shortcuts: boolean;
 }
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
@@ -72,7 +74,7 @@ export class SessionsService {
     const [row] = await this.db.query(
       `WITH found AS (
          SELECT ss.id_hash, ss.csrf_token, ss.flash, ss.last_seen_at, s.id, s.email, s.name, s.role,
-                s.two_factor_enabled_at IS NOT NULL AS two_factor
+                s.two_factor_enabled_at IS NOT NULL AS two_factor, s.keyboard_shortcuts
            FROM staff_sessions ss JOIN staff s ON s.id = ss.staff_id
           WHERE ss.id_hash = $1 AND s.active AND s.token_version = ss.token_version
             AND ss.last_seen_at > now() - make_interval(hours => $2)
@@ -90,6 +92,7 @@ export class SessionsService {
       csrfToken: row.csrf_token,
       flash: row.flash ?? null,
       twoFactor: row.two_factor,
+      shortcuts: row.keyboard_shortcuts,
     };
   }
 

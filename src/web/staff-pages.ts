@@ -21,6 +21,7 @@ export class StaffPages {
       // The inline errors come from the summary's list unless a page words them itself.
       errorFor: Array.isArray(context.errors) ? errorsByField(context.errors) : {},
       ...context, me: session?.staff, csrfToken: session?.csrfToken, flash, currentPath: req.originalUrl,
+      shortcuts: session?.shortcuts ?? false,
     }));
   }
 
