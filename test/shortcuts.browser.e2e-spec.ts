@@ -71,16 +71,14 @@ describe('keyboard shortcuts in a real browser', () => {
     expect(await currentRows(page)).toEqual([refs[1]]);
     await screenshot(page, 'shortcuts-inbox-current-row');
 
-    // x ticks the row's checkbox when the inbox has them (bulk changes), and says so; focus stays on the row.
-    const box = page.locator('.inbox-table tbody tr.inbox-row--current input[type="checkbox"]');
-    if (await box.count()) {
-      await page.keyboard.press('x');
-      expect(await box.isChecked()).toBe(true);
-      await statusSays(page, `${refs[1]} selected`);
-      await page.keyboard.press('x');
-      expect(await box.isChecked()).toBe(false);
-      expect((await focused(page))?.text).toBe(refs[1]);
-    }
+    // x ticks the row's "Select POL-…" checkbox (bulk changes) and says so; focus stays on the row.
+    const box = page.locator('.inbox-table tbody tr.inbox-row--current').getByRole('checkbox', { name: `Select ${refs[1]}` });
+    await page.keyboard.press('x');
+    expect(await box.isChecked()).toBe(true);
+    await statusSays(page, `${refs[1]} selected`);
+    await page.keyboard.press('x');
+    expect(await box.isChecked()).toBe(false);
+    expect((await focused(page))?.text).toBe(refs[1]);
 
     await pressAndLoad(page, 'Enter');
     expect(new URL(page.url()).pathname).toBe(`/admin/inquiries/${refs[1]}`);
