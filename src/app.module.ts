@@ -20,6 +20,7 @@ import { CannedRepliesModule } from './admin/canned-replies/canned-replies.modul
 import { EmailsModule } from './admin/emails/emails.module.js';
 import { QueuesModule } from './admin/queues/queues.module.js';
 import { InboxModule } from './admin/inbox/inbox.module.js';
+import { SnoozeModule } from './admin/inbox/snooze.module.js';
 import { InboundModule } from './inbound/inbound.module.js';
 import { PrivacyModule } from './privacy/privacy.module.js';
 import { FeedbackModule } from './feedback/feedback.module.js';
@@ -47,6 +48,7 @@ export class AppModule {
         CannedRepliesModule,
         EmailsModule,
         QueuesModule,
+        SnoozeModule.forRoot(config),
         InboxModule,
         InboundModule.forRoot(config),
         PrivacyModule.forRoot(config),

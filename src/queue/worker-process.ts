@@ -12,6 +12,7 @@ import { AuditModule } from '../audit/audit.module.js';
 import { MailModule } from '../mail/mail.module.js';
 import { PrivacyModule } from '../privacy/privacy.module.js';
 import { QueueModule } from './queue.module.js';
+import { SnoozeModule } from '../admin/inbox/snooze.module.js';
 import { MetricsModule } from '../metrics/metrics.module.js';
 
 @Module({})
@@ -41,6 +42,8 @@ export async function startWorkers(config: AppConfig): Promise<INestApplicationC
         // Answers by email, the daily digest and retention run wherever workers run.
         InboundModule.forRoot(config, { http: false, workers: true }),
         PrivacyModule.forRoot(config, { http: false, workers: true }),
+        // Snoozed inquiries wake where the workers run.
+        SnoozeModule.forRoot(config, { workers: true }),
         // No HTTP here: /metrics on METRICS_PORT when that is set.
         MetricsModule.forRoot(config, { http: false }),
       ],

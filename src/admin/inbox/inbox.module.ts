@@ -1,7 +1,5 @@
 import { Module } from '@nestjs/common';
 import { BulkService } from './bulk.service.js';
-import { SnoozeScheduler } from './snooze.scheduler.js';
-import { SnoozeService } from './snooze.service.js';
 import { CannedRepliesModule } from '../canned-replies/canned-replies.module.js';
 import { InboxConversationService } from './inbox-conversation.service.js';
 import { DraftsService } from './drafts.service.js';
@@ -18,6 +16,6 @@ import { StatisticsService } from './statistics.service.js';
   imports: [CannedRepliesModule],
   controllers: [InboxController, InboxPagesController, InquiryPagesController, StatisticsPagesController],
   providers: [InboxListService, InboxService, InboxConversationService, StatisticsService, DraftsService,
-    BulkService, SnoozeService, SnoozeScheduler],
+    BulkService],
 })
 export class InboxModule {}

@@ -1,39 +1,55 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown, OnModuleDestroy } from '@nestjs/common';
 import { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { failFastRedis } from '../../common/redis.js';
 import { AppConfig } from '../../config/app-config.js';
 import { SnoozeService } from './snooze.service.js';
 
 export const SNOOZE_QUEUE = 'snooze';
+/** Whether this process runs the snooze sweep (set by SnoozeModule.forRoot: where the queue workers run). */
+export const RUN_SNOOZE_SWEEP = Symbol('RUN_SNOOZE_SWEEP');
 
 /**
  * Wakes snoozed inquiries: a BullMQ Job Scheduler runs the database sweep every minute (however many processes upsert
  * it, it fires once per slot) and each snooze adds a delayed job for its own time, which runs the same sweep (so a
- * lost or early job changes nothing: the database is the truth, the sweep is idempotent). Runs in every API process
- * (the inbox lives there, whatever WORKERS says); with Redis down, the next minute's sweep catches up.
+ * lost or early job changes nothing: the database is the truth, the sweep is idempotent). The sweep runs where the
+ * queue workers run (`WORKERS=inline`, `npm run start:worker`); every process that takes snoozes adds the delayed
+ * jobs through a connection that fails fast, so with Redis down a snooze still saves and the minute's sweep wakes it.
  */
 @Injectable()
 export class SnoozeScheduler implements OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
   private readonly log = new Logger('SnoozeScheduler');
-  private queue?: Queue;
-  private worker?: Worker;
+  private producer?: { queue: Queue; redis: Redis };
+  private sweeper?: { queue: Queue; worker: Worker };
   private retry?: NodeJS.Timeout;
 
-  constructor(private readonly config: AppConfig, private readonly snooze: SnoozeService) {}
+  constructor(
+    private readonly config: AppConfig,
+    private readonly snooze: SnoozeService,
+    @Inject(RUN_SNOOZE_SWEEP) private readonly run: boolean,
+  ) {}
 
   onApplicationBootstrap(): void {
-    const connection = { url: this.config.redisUrl, maxRetriesPerRequest: null };
-    this.queue = new Queue(SNOOZE_QUEUE, { connection, prefix: this.config.queuePrefix });
-    this.queue.on('error', () => undefined);
-    this.worker = new Worker(SNOOZE_QUEUE, async () => this.snooze.wakeDue(), { connection, prefix: this.config.queuePrefix, concurrency: 1 });
-    this.worker.on('error', () => undefined);
+    const redis = failFastRedis(this.config.redisUrl);
+    const queue = new Queue(SNOOZE_QUEUE, { connection: redis, prefix: this.config.queuePrefix });
+    queue.on('error', () => undefined);
+    this.producer = { queue, redis };
     this.snooze.onSnoozed = (id, at) => this.wakeAt(id, at);
+    if (!this.run) return;
+    const connection = { url: this.config.redisUrl, maxRetriesPerRequest: null };
+    const sweepQueue = new Queue(SNOOZE_QUEUE, { connection, prefix: this.config.queuePrefix });
+    sweepQueue.on('error', () => undefined);
+    const worker = new Worker(SNOOZE_QUEUE, async () => this.snooze.wakeDue(), { connection, prefix: this.config.queuePrefix, concurrency: 1 });
+    worker.on('error', () => undefined);
+    this.sweeper = { queue: sweepQueue, worker };
     void this.schedule();
   }
 
   /** A delayed job for one snooze's time (after its transaction commits). */
   async wakeAt(inquiryId: string, at: Date): Promise<void> {
     try {
-      await this.queue?.add('wake', { inquiryId }, {
+      if (this.producer?.redis.status !== 'ready') throw new Error('Redis is not reachable');
+      await this.producer.queue.add('wake', { inquiryId }, {
         jobId: `wake-${inquiryId}-${at.getTime()}`, delay: Math.max(0, at.getTime() - Date.now()), removeOnComplete: true, removeOnFail: 100,
       });
     } catch (err) {
@@ -43,7 +59,7 @@ export class SnoozeScheduler implements OnApplicationBootstrap, OnModuleDestroy,
 
   private async schedule(): Promise<void> {
     try {
-      await this.queue!.upsertJobScheduler('snooze-sweep', { every: 60_000 }, {
+      await this.sweeper!.queue.upsertJobScheduler('snooze-sweep', { every: 60_000 }, {
         name: 'sweep', opts: { removeOnComplete: 100, removeOnFail: 100 },
       });
     } catch (err) {
@@ -52,12 +68,15 @@ export class SnoozeScheduler implements OnApplicationBootstrap, OnModuleDestroy,
     }
   }
 
+  /** A sweep in flight finishes while the database is still open. */
   async onModuleDestroy(): Promise<void> {
     clearTimeout(this.retry);
-    await this.worker?.close().catch(() => undefined);
+    await this.sweeper?.worker.close().catch(() => undefined);
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.queue?.close().catch(() => undefined);
+    await this.sweeper?.queue.close().catch(() => undefined);
+    await Promise.race([this.producer?.queue.close().catch(() => undefined), new Promise((r) => setTimeout(r, 2_000).unref())]);
+    this.producer?.redis.disconnect();
   }
 }
