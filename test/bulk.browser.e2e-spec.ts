@@ -1,9 +1,9 @@
 import type { Browser, Page } from 'playwright-core';
 import {
-  BrowserPage, expectNoAxeViolations, launchBrowser, newPage, screenshot, startWebApp, WebApp,
+  BrowserPage, expectNoAxeViolations, launchBrowser, newPage, screenshot, startWebApp, WebApp, signInOnPage,
 } from './support/browser.js';
 import { InboxListService } from '../src/admin/inbox/inbox-list.service.js';
-import { createStaffWithPassword, TEST_PASSWORD } from './support/web.js';
+import { createStaffWithPassword } from './support/web.js';
 import type { TestStaff } from './support/staff.js';
 import { insertInquiry, Seeded } from './inbox-fixtures.js';
 
@@ -34,11 +34,7 @@ describe('bulk changes and snooze on the inbox page', () => {
     const p = await newPage(browser, { javaScriptEnabled: false });
     open.push(p);
     const { page } = p;
-    await page.goto(`${web.baseUrl}/admin/login`);
-    await page.getByLabel('Email address').fill(officer.email);
-    await page.getByLabel('Password').fill(TEST_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(/\/admin\/inbox$/);
+    await signInOnPage(page, web.baseUrl, officer.email);
     return page;
   }
 

@@ -1,9 +1,9 @@
 import type { Browser, Page } from 'playwright-core';
 import { InboxListService } from '../src/admin/inbox/inbox-list.service.js';
 import {
-  BrowserPage, expectNoAxeViolations, focused, launchBrowser, newPage, screenshot, startWebApp, tabUntil, WebApp,
+  BrowserPage, expectNoAxeViolations, focused, launchBrowser, newPage, screenshot, startWebApp, tabUntil, WebApp, signInOnPage,
 } from './support/browser.js';
-import { createStaffWithPassword, TEST_PASSWORD } from './support/web.js';
+import { createStaffWithPassword } from './support/web.js';
 import type { TestStaff } from './support/staff.js';
 import { insertInquiry, Seeded, ukDay } from './inbox-fixtures.js';
 
@@ -38,11 +38,7 @@ describe('the inbox page in a real browser', () => {
     const p = await newPage(browser, { javaScriptEnabled });
     open.push(p);
     const { page } = p;
-    await page.goto(`${web.baseUrl}/admin/login`);
-    await page.getByLabel('Email address').fill(officer.email);
-    await page.getByLabel('Password').fill(TEST_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForURL(/\/admin\/inbox$/);
+    await signInOnPage(page, web.baseUrl, officer.email);
     return page;
   }
 

@@ -1,9 +1,9 @@
 import request from 'supertest';
 import type { Browser, Page } from 'playwright-core';
-import { BrowserPage, expectNoAxeViolations, launchBrowser, newPage, screenshot, startWebApp, WebApp } from './support/browser.js';
+import { BrowserPage, expectNoAxeViolations, launchBrowser, newPage, screenshot, startWebApp, WebApp, signInOnPage } from './support/browser.js';
 import { validInquiry } from './support/factories.js';
 import { TestStaff } from './support/staff.js';
-import { createStaffWithPassword, TEST_PASSWORD } from './support/web.js';
+import { createStaffWithPassword } from './support/web.js';
 
 /**
  * The inquiry page (SPEC §8) in a real Chromium: accessible (axe, WCAG 2.2 AA) full, with errors, in conflict and
@@ -39,11 +39,7 @@ describe('the inquiry page in a real browser', () => {
   async function signedIn(who: TestStaff, javaScriptEnabled = true): Promise<BrowserPage> {
     const p = await newPage(browser, { javaScriptEnabled });
     opened.push(p);
-    await p.page.goto(`${web.baseUrl}/admin/login`);
-    await p.page.getByLabel('Email address').fill(who.email);
-    await p.page.getByLabel('Password').fill(TEST_PASSWORD);
-    await p.page.getByRole('button', { name: 'Sign in' }).click();
-    await p.page.waitForURL(/\/admin\/inbox/);
+    await signInOnPage(p.page, web.baseUrl, who.email);
     return p;
   }
 

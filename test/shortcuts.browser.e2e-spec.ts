@@ -1,8 +1,8 @@
 import type { Browser, Page } from 'playwright-core';
-import { BrowserPage, expectNoAxeViolations, focused, launchBrowser, newPage, screenshot, startWebApp, WebApp } from './support/browser.js';
+import { BrowserPage, expectNoAxeViolations, focused, launchBrowser, newPage, screenshot, startWebApp, WebApp, signInOnPage } from './support/browser.js';
 import { insertInquiry } from './inbox-fixtures.js';
 import { TestStaff } from './support/staff.js';
-import { createStaffWithPassword, TEST_PASSWORD } from './support/web.js';
+import { createStaffWithPassword } from './support/web.js';
 
 /**
  * Keyboard shortcuts (SPEC §9) in a real Chromium, with the keyboard alone: j/k through the inbox and Enter opens,
@@ -35,11 +35,7 @@ describe('keyboard shortcuts in a real browser', () => {
   async function signedIn(who: TestStaff): Promise<Page> {
     const p = await newPage(browser);
     opened.push(p);
-    await p.page.goto(`${web.baseUrl}/admin/login`);
-    await p.page.getByLabel('Email address').fill(who.email);
-    await p.page.getByLabel('Password').fill(TEST_PASSWORD);
-    await p.page.getByRole('button', { name: 'Sign in' }).click();
-    await p.page.waitForURL(/\/admin\/inbox/);
+    await signInOnPage(p.page, web.baseUrl, who.email);
     return p.page;
   }
 

@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { PLACEHOLDER_EMAIL } from '../src/privacy/anonymiser.js';
 import { insertInquiry } from './inbox-fixtures.js';
 import {
-  BrowserPage, expectNoAxeViolations, focusedText, launchBrowser, newPage, screenshot, startWebApp, tabUntil, WebApp,
+  BrowserPage, expectNoAxeViolations, focusedText, launchBrowser, newPage, screenshot, startWebApp, tabUntil, WebApp, signInOnPage,
 } from './support/browser.js';
 import { createStaffWithPassword, TEST_PASSWORD } from './support/web.js';
 
@@ -35,11 +35,7 @@ describe('staff pages (saved replies, data protection, audit log, statistics, my
   });
 
   async function signIn(on: Page, email: string, password = TEST_PASSWORD): Promise<void> {
-    await on.goto(`${web.baseUrl}/admin/login`);
-    await on.getByLabel('Email address').fill(email);
-    await on.getByLabel('Password').fill(password);
-    await on.getByRole('button', { name: 'Sign in' }).click();
-    await on.waitForURL(/\/admin\/inbox/);
+    await signInOnPage(on, web.baseUrl, email, password);
   }
 
   async function open(path: string, status = 200): Promise<void> {

@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type ElementHandle, type Page } from 'playwright-core';
 import { createTestApp, TestApp, TestAppOptions } from './app.js';
+import { TEST_PASSWORD } from './web.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -274,4 +275,16 @@ export async function newPage(browser: Browser, { javaScriptEnabled = true }: { 
     if (why !== 'net::ERR_ABORTED' && !favicon(req.url())) errors.push(`${req.resourceType()} ${req.url()} failed: ${why}`);
   });
   return { context, page, errors, close: () => context.close() };
+}
+
+/**
+ * Signs in on the web inbox's sign-in page as a person would (fills "Email address" and "Password", presses
+ * "Sign in") and waits for the inbox; `password` defaults to the test staff's.
+ */
+export async function signInOnPage(page: Page, baseUrl: string, email: string, password = TEST_PASSWORD): Promise<void> {
+  await page.goto(`${baseUrl}/admin/login`);
+  await page.getByLabel('Email address').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/admin\/inbox/);
 }
