@@ -19,6 +19,7 @@ import { ukDateTime, ukDay } from './inbox-page.js';
 import { HistoryEntry, InboxService, StaffChoice, TopicChoice, TRANSITIONS } from './inbox.service.js';
 import type { InquiryDetail } from './inbox-views.js';
 import type { DraftView } from './inbox.dto.js';
+import { SnoozeService, type SnoozeWhen } from './snooze.service.js';
 
 /** The triage form's fields as text, the way the form posts them and draws them again. */
 interface TriageValues {
@@ -39,6 +40,8 @@ interface PageState {
   /** What was typed, kept; `held`: not sent because these items arrived after the latest one the writer had seen (409). */
   reply?: { value: string; error?: string; held?: NewerItem[] };
   note?: { value: string; error?: string; held?: NewerItem[] };
+  /** The snooze form as posted, with its problem. */
+  snooze?: { error: string; when: string; at: string };
 }
 
 const pathOf = (idOrReference: string) => `/admin/inquiries/${encodeURIComponent(idOrReference)}`;
@@ -61,6 +64,7 @@ export class InquiryPagesController {
     private readonly list: InboxListService,
     private readonly pages: StaffPages,
     private readonly drafts: DraftsService,
+    private readonly snoozes: SnoozeService,
   ) {}
 
   @Get(':id')
@@ -128,6 +132,35 @@ export class InquiryPagesController {
     await this.pages.redirect(req, res, pathOf(id), 'Note added');
   }
 
+  /** "Snooze until…": tomorrow 09:00, next Monday 09:00, or a date and time (UK time); 303 back with when it wakes. */
+  @Post(':id/snooze')
+  async snooze(@Param('id') id: string, @Req() req: WebRequest, @Res() res: Response): Promise<void> {
+    const choice = text(req.body?.when);
+    const at = text(req.body?.at).trim();
+    const when: SnoozeWhen | undefined = choice === 'tomorrow' || choice === 'monday' ? { preset: choice }
+      : choice === 'at' && at ? { at } : undefined;
+    if (!when) return this.draw(req, res, id, { status: 400, snooze: { error: 'Enter the date and time to snooze until', when: choice, at } });
+    try {
+      const state = await this.snoozes.snooze(id, when, req.staff);
+      this.list.invalidateCounts();
+      await this.pages.redirect(req, res, pathOf(id), `Snoozed until ${ukDateTime(state.snoozedUntil!)} (UK time)`);
+    } catch (err) {
+      if (err instanceof InvalidInput) {
+        return this.draw(req, res, id, { status: 400, snooze: { error: 'Enter a date and time in the future, like 2 December, 09:00', when: choice, at } });
+      }
+      if (err instanceof InvalidTransition) return this.draw(req, res, id, { status: 422, snooze: { error: err.message, when: choice, at } });
+      throw err;
+    }
+  }
+
+  /** "Wake it now": back in the working views at once. */
+  @Post(':id/wake')
+  async wake(@Param('id') id: string, @Req() req: WebRequest, @Res() res: Response): Promise<void> {
+    await this.snoozes.wake(id, req.staff);
+    this.list.invalidateCounts();
+    await this.pages.redirect(req, res, pathOf(id), 'Woken: the inquiry is back in the working views');
+  }
+
   /** "Save draft" without JavaScript (the reply form's second button): my draft saved, the page drawn again with it. */
   @Post(':id/draft')
   async saveDraft(@Param('id') id: string, @Req() req: WebRequest, @Res() res: Response): Promise<void> {
@@ -179,11 +212,28 @@ export class InquiryPagesController {
 
   private async draw(req: WebRequest, res: Response, id: string, state: PageState = {}): Promise<void> {
     const drawnAt = new Date();
-    const [detail, choices, saved, history, draft] = await Promise.all([
+    const [detail, choices, saved, history, draft, snoozedUntil] = await Promise.all([
       this.inbox.detail(id), this.inbox.triageChoices(), this.savedReplies.list(), this.inbox.history(id), this.drafts.find(id, req.staff),
+      this.snoozes.until(id),
     ]);
     const page = inquiryPage({ detail, choices, saved, history, draft, meId: req.staff.id, drawnAt, state });
-    await this.pages.render(req, res, 'admin/inquiry.njk', { section: 'inbox', ...page }, state.status ?? 200);
+    const snooze = {
+      action: `${pathOf(detail.reference)}/snooze`,
+      wakeAction: `${pathOf(detail.reference)}/wake`,
+      offered: ['new', 'open', 'waiting'].includes(detail.status),
+      until: snoozedUntil ? { iso: snoozedUntil, text: ukDateTime(snoozedUntil) } : null,
+      when: state.snooze?.when || 'tomorrow',
+      at: state.snooze?.at ?? '',
+      error: state.snooze?.error,
+      options: [
+        { value: 'tomorrow', label: 'Tomorrow, 09:00' },
+        { value: 'monday', label: 'Next Monday, 09:00' },
+        { value: 'at', label: 'The date and time below' },
+      ],
+    };
+    const errors = state.snooze?.error
+      ? [...(page.errors ?? []), { field: snooze.offered ? 'snooze-at' : '', message: state.snooze.error }] : page.errors;
+    await this.pages.render(req, res, 'admin/inquiry.njk', { section: 'inbox', ...page, errors, snooze }, state.status ?? 200);
   }
 }
 

@@ -8,9 +8,8 @@ import { ukInstantSql } from '../../common/dates.js';
 import { InvalidInput, InvalidTransition } from '../../common/errors.js';
 import { AppConfig } from '../../config/app-config.js';
 import { OutboxService } from '../../mail/outbox.service.js';
-import { lockInquiry } from './inbox.service.js';
+import { inquiryKey, lockInquiry } from './inbox.service.js';
 
-// TODO(issue 14): a "Snooze until…" form on the inquiry page (inquiry-pages.controller.ts), calling SnoozeService.snooze.
 /** When to wake: an instant (ISO, UK time without an offset), or a preset at 09:00 UK time. */
 export type SnoozeWhen = { at: string } | { preset: 'tomorrow' | 'monday' };
 
@@ -67,6 +66,13 @@ export class SnoozeService {
     });
     await this.onSnoozed?.(state.id, new Date(state.snoozedUntil!));
     return state;
+  }
+
+  /** When the inquiry wakes, if it is snoozed (ISO), else null; 404 for an unknown inquiry. */
+  async until(idOrReference: string): Promise<string | null> {
+    const key = inquiryKey(idOrReference);
+    const [row]: { snoozed_until: Date | null }[] = await this.db.query(`SELECT snoozed_until FROM inquiries WHERE ${key.column} = $1`, [key.value]);
+    return row?.snoozed_until ? new Date(row.snoozed_until).toISOString() : null;
   }
 
   /** Wakes it now, by hand (DELETE …/snooze); a no-op when it is not snoozed. */
